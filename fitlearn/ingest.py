@@ -1,0 +1,133 @@
+"""Importing workout files into the store, a file at a time.
+
+Each file is read completely before anything is written, then written in one
+transaction. A file that fails never stops the batch; it is reported with the
+reason, and the batch's outcome says that something failed.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from pathlib import Path
+
+from fitlearn.store import ImportRecord, Store
+from sensors.errors import SensorError
+from sensors.importers import find_workout_files, read_workout
+
+logger = logging.getLogger(__name__)
+
+
+class Outcome(enum.StrEnum):
+    """What happened to one file."""
+
+    IMPORTED = "imported"
+    ALREADY_IMPORTED = "already imported"
+    FAILED = "failed"
+
+
+@dataclass
+class FileResult:
+    """The outcome of importing one file."""
+
+    path: Path
+    outcome: Outcome
+    session_ids: list[int] = field(default_factory=list)
+    samples: int = 0
+    rr_intervals: int = 0
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class BatchResult:
+    """The outcome of a whole import."""
+
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        """The files that could not be imported."""
+        return [f for f in self.files if f.outcome is Outcome.FAILED]
+
+    def count(self, outcome: Outcome) -> int:
+        """How many files ended with `outcome`."""
+        return sum(f.outcome is outcome for f in self.files)
+
+
+def collect_files(paths: Iterable[Path]) -> list[Path]:
+    """The files an import of `paths` will read (folders walked recursively)."""
+    return list(find_workout_files(paths))
+
+
+def import_files(
+    store: Store,
+    files: Iterable[Path],
+    timezone: tzinfo,
+    *,
+    start_ms: int | None = None,
+    on_file_done: Callable[[FileResult], None] | None = None,
+) -> BatchResult:
+    """Import each file into `store`, one transaction per file.
+
+    Args:
+        store: Where to write.
+        files: Files to import (see `collect_files` for folders).
+        timezone: For times that files write without a zone.
+        start_ms: A start (UTC ms) for files that carry no date at all.
+        on_file_done: Called after each file, for progress displays.
+
+    Returns:
+        One result per file, in order.
+    """
+    batch = BatchResult()
+    for path in files:
+        result = import_file(store, path, timezone, start_ms=start_ms)
+        batch.files.append(result)
+        if on_file_done is not None:
+            on_file_done(result)
+    return batch
+
+
+def import_file(
+    store: Store, path: Path, timezone: tzinfo, *, start_ms: int | None = None
+) -> FileResult:
+    """Import one file; never raises for a bad file, reports it instead."""
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        return FileResult(path, Outcome.FAILED, error=f"{path.name}: cannot be read: {exc}")
+    sha256 = hashlib.sha256(content).hexdigest()
+    if store.find_import(sha256) is not None:
+        return FileResult(path, Outcome.ALREADY_IMPORTED)
+
+    try:
+        parsed = read_workout(path, timezone, start_ms)
+    except SensorError as exc:
+        return FileResult(path, Outcome.FAILED, error=str(exc))
+    except Exception as exc:  # a parser bug on an odd file must not stop the batch
+        logger.debug("Unexpected failure reading %s", path, exc_info=True)
+        return FileResult(
+            path, Outcome.FAILED,
+            error=f"{path.name}: could not be read ({type(exc).__name__}: {exc}). "
+            "This is a fitlearn bug; please report it with the file if you can share it.",
+        )
+    for warning in parsed.warnings:
+        logger.debug("%s", warning)  # returned to the caller, who shows it once
+
+    record = ImportRecord(
+        sha256=sha256, file_name=path.name, path=str(path.resolve()),
+        file_format=parsed.sessions[0].file_format, size_bytes=len(content),
+        warnings=parsed.warnings,
+    )
+    session_ids = store.add_imported_file(record, parsed.sessions)
+    return FileResult(
+        path, Outcome.IMPORTED, session_ids=session_ids,
+        samples=sum(len(s.heart_rate) for s in parsed.sessions),
+        rr_intervals=sum(len(s.rr) for s in parsed.sessions),
+        warnings=parsed.warnings,
+    )

@@ -1,0 +1,96 @@
+"""The root command, its shared options, and the context every command gets."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from fitlearn import __version__
+from fitlearn.errors import FitlearnError
+from fitlearn.store import Store
+from tui.config import Config, load_config
+from tui.locations import default_config_path, default_db_path
+
+
+@dataclass
+class AppContext:
+    """What the root command resolved, shared by every command."""
+
+    db_path: Path
+    config_path: Path
+    _config: Config | None = None
+    _store: Store | None = None
+    _cleanups: list[Any] = field(default_factory=list)
+
+    @property
+    def config(self) -> Config:
+        """The config file, read once."""
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    def store(self) -> Store:
+        """The database, opened (and migrated) on first use."""
+        if self._store is None:
+            self._store = Store(self.db_path)
+        return self._store
+
+    def close(self) -> None:
+        """Close what was opened."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+class FitlearnGroup(click.Group):
+    """A group that turns `FitlearnError` into a one-line error, exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command, translating expected errors."""
+        try:
+            return super().invoke(ctx)
+        except FitlearnError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+def configure_logging(verbosity: int) -> None:
+    """Log to stderr: warnings by default, INFO with -v, DEBUG with -vv."""
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+
+
+@click.group(cls=FitlearnGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Database file. Default: $FITLEARN_DB, else fitlearn.db in your data folder.",
+)
+@click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+    default=None, help="Config file (TOML). Default: $FITLEARN_CONFIG, else config.toml "
+    "in your config folder.",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(__version__, prog_name="fitlearn")
+@click.pass_context
+def main(
+    ctx: click.Context, db_path: Path | None, config_path: Path | None, verbose: int
+) -> None:
+    """Personal workout recommendations from your own heart-rate data.
+
+    Everything stays on this machine: one SQLite file holds your data.
+    """
+    configure_logging(verbose)
+    app = AppContext(
+        db_path=(db_path or default_db_path()).expanduser(),
+        config_path=(config_path or default_config_path()).expanduser(),
+    )
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+pass_app = click.make_pass_decorator(AppContext)
+"""Decorator giving a command the `AppContext`."""

@@ -1,0 +1,79 @@
+"""Commands that open the dashboard: `dashboard` and `demo`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from fitlearn.ingest import collect_files, import_files
+from fitlearn.store import Store
+from tui.cli.app import AppContext, pass_app
+from tui.cli.data import (
+    print_batch_summary,
+    format_recommendation,
+    format_today,
+    stdout,
+)
+from tui.locations import data_dir, samples_dir
+from tui.report import build_report, recommendation_dict, today_dict
+
+
+@click.command("dashboard")
+@pass_app
+def dashboard_command(app: AppContext) -> None:
+    """Open the dashboard on your database."""
+    from tui.app import make_app
+
+    db_path = app.store().path
+    app.close()  # the dashboard opens its own connections
+    make_app(db_path, app.config).run()
+
+
+@click.command("demo")
+@click.option("--no-tui", is_flag=True, help="Print the results instead of opening the dashboard.")
+@click.option(
+    "--samples", "samples", type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None, help="Folder of workout files (default: the bundled data-samples/).",
+)
+@click.pass_context
+def demo_command(ctx: click.Context, no_tui: bool, samples: Path | None) -> None:
+    """Import the bundled sample workouts into a fresh database and show them.
+
+    The demo database is separate from yours (demo.db in the data folder, or
+    --db) and is recreated on every run.
+    """
+    app: AppContext = ctx.obj
+    folder = samples or _find_samples()
+    db_path = app.db_path if ctx.find_root().params.get("db_path") else data_dir() / "demo.db"
+    _remove_database(db_path)
+    with Store(db_path) as store:
+        batch = import_files(store, collect_files([folder]), app.config.timezone())
+        print_batch_summary(batch)
+        if no_tui:
+            report = build_report(store, app.config)
+            values = today_dict(report)
+            stdout.print()
+            stdout.print(format_today(values) if values else "No dated sessions in the samples.")
+            stdout.print()
+            stdout.print(format_recommendation(recommendation_dict(report)))
+            stdout.print(f"\nDemo database: {db_path}")
+            return
+    from tui.app import make_app
+
+    make_app(db_path, app.config).run()
+
+
+def _find_samples() -> Path:
+    for candidate in (Path.cwd() / "data-samples", samples_dir()):
+        if candidate is not None and candidate.is_dir():
+            return candidate
+    raise click.ClickException(
+        "Cannot find the bundled data-samples/ folder. Run from the fitlearn checkout, "
+        "or pass --samples FOLDER."
+    )
+
+
+def _remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
