@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 from sqlalchemy import Engine, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session as OrmSession
 
 from fitlearn.errors import SchemaTooNewError, StoreError
@@ -63,10 +63,11 @@ class Store:
             self._writer = create_sqlite_engine(self.path, immediate=True)
             self._reader = create_sqlite_engine(self.path, immediate=False)
             migrate(self._writer, self.path)
-        except (OperationalError, sqlite3.DatabaseError, OSError) as exc:
+        except (DBAPIError, sqlite3.DatabaseError, OSError) as exc:
             self.close()
+            cause = getattr(exc, "orig", None) or exc
             raise StoreError(
-                f"Cannot open the database {self.path}: {exc}. If the file is not a "
+                f"Cannot open the database {self.path}: {cause}. If the file is not a "
                 "fitlearn database, point --db (or FITLEARN_DB) at another path."
             ) from exc
 

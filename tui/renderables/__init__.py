@@ -1,0 +1,1 @@
+"""Pure renderers: data in, Rich text out, testable without an app."""
