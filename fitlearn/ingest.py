@@ -100,7 +100,9 @@ def import_file(
     try:
         content = path.read_bytes()
     except OSError as exc:
-        return FileResult(path, Outcome.FAILED, error=f"{path.name}: cannot be read: {exc}")
+        return FileResult(
+            path, Outcome.FAILED, error=f"{path.name}: cannot be read: {exc}"
+        )
     sha256 = hashlib.sha256(content).hexdigest()
     if store.find_import(sha256) is not None:
         return FileResult(path, Outcome.ALREADY_IMPORTED)
@@ -112,7 +114,8 @@ def import_file(
     except Exception as exc:  # a parser bug on an odd file must not stop the batch
         logger.debug("Unexpected failure reading %s", path, exc_info=True)
         return FileResult(
-            path, Outcome.FAILED,
+            path,
+            Outcome.FAILED,
             error=f"{path.name}: could not be read ({type(exc).__name__}: {exc}). "
             "This is a fitlearn bug; please report it with the file if you can share it.",
         )
@@ -120,13 +123,18 @@ def import_file(
         logger.debug("%s", warning)  # returned to the caller, who shows it once
 
     record = ImportRecord(
-        sha256=sha256, file_name=path.name, path=str(path.resolve()),
-        file_format=parsed.sessions[0].file_format, size_bytes=len(content),
+        sha256=sha256,
+        file_name=path.name,
+        path=str(path.resolve()),
+        file_format=parsed.sessions[0].file_format,
+        size_bytes=len(content),
         warnings=parsed.warnings,
     )
     session_ids = store.add_imported_file(record, parsed.sessions)
     return FileResult(
-        path, Outcome.IMPORTED, session_ids=session_ids,
+        path,
+        Outcome.IMPORTED,
+        session_ids=session_ids,
         samples=sum(len(s.heart_rate) for s in parsed.sessions),
         rr_intervals=sum(len(s.rr) for s in parsed.sessions),
         warnings=parsed.warnings,

@@ -33,7 +33,9 @@ class PluginFailure:
 
     def describe(self) -> str:
         """One line for the user."""
-        return f"plugin {self.name!r} failed to {self.stage} and was skipped: {self.error}"
+        return (
+            f"plugin {self.name!r} failed to {self.stage} and was skipped: {self.error}"
+        )
 
 
 @dataclass(frozen=True)
@@ -77,17 +79,24 @@ def load_plugins(
     loaded, failures = [], []
     for entry in found:
         try:
-            target = entry.load()
-            plugin = target() if isinstance(target, type) else target
-            if not is_valid(plugin):
-                raise TypeError(f"{entry.value} does not implement the {group} interface")
+            plugin = _instantiate(entry, group, is_valid)
         except Exception as exc:  # a broken plugin is reported, never fatal
-            failures.append(PluginFailure(entry.name, "load", f"{type(exc).__name__}: {exc}"))
+            failures.append(
+                PluginFailure(entry.name, "load", f"{type(exc).__name__}: {exc}")
+            )
             logger.warning("%s", failures[-1].describe())
             continue
         distribution = entry.dist.name if entry.dist is not None else None
         loaded.append(LoadedPlugin(entry.name, plugin, distribution))
     return loaded, failures
+
+
+def _instantiate(entry: EntryPoint, group: str, is_valid: Callable[[Any], bool]) -> Any:
+    target = entry.load()
+    plugin = target() if isinstance(target, type) else target
+    if not is_valid(plugin):
+        raise TypeError(f"{entry.value} does not implement the {group} interface")
+    return plugin
 
 
 def call_guarded(

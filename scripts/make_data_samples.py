@@ -40,9 +40,16 @@ def _iso(ms: int) -> str:
 
 
 def fit_to_csv(source: Path, target: Path) -> None:
+    """Write a FIT file's heart rate and RR intervals as CSV, leaving positions out."""
     session = read_workout(source, ZoneInfo("UTC")).sessions[0]
-    rows = [(t, str(b), "") for t, b in zip(session.heart_rate.t_ms, session.heart_rate.bpm)]
-    rows += [(t, "", f"{rr:g}") for t, rr in zip(session.rr.t_ms, session.rr.rr_ms)]
+    rows = [
+        (t, str(b), "")
+        for t, b in zip(session.heart_rate.t_ms, session.heart_rate.bpm, strict=False)
+    ]
+    rows += [
+        (t, "", f"{rr:g}")
+        for t, rr in zip(session.rr.t_ms, session.rr.rr_ms, strict=False)
+    ]
     rows.sort(key=lambda row: row[0])
     with target.open("w", newline="") as handle:
         writer = csv.writer(handle)
@@ -51,12 +58,14 @@ def fit_to_csv(source: Path, target: Path) -> None:
 
 
 def tcx_without_positions(source: Path, target: Path) -> None:
+    """Copy a TCX file with every <Position> element removed."""
     text = source.read_text(encoding="utf-8")
     cleaned = re.sub(r"\s*<Position>.*?</Position>", "", text, flags=re.DOTALL)
     target.write_text(cleaned, encoding="utf-8")
 
 
 def main() -> None:
+    """Rebuild every file of data-samples/."""
     OUT.mkdir(exist_ok=True)
     for name, new_name in COPIES.items():
         shutil.copyfile(SHARED / name, OUT / new_name)

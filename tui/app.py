@@ -17,7 +17,13 @@ from textual.widgets import DataTable, Footer, Header
 from fitlearn.features.session import zone_bounds_bpm
 from fitlearn.store import Store
 from tui.config import Config
-from tui.report import Report, build_report, recommendation_dict, session_dicts, today_dict
+from tui.report import (
+    Report,
+    build_report,
+    recommendation_dict,
+    session_dicts,
+    today_dict,
+)
 from tui.widgets.panels import HeartRatePanel, RecommendationPanel, TodayPanel
 
 
@@ -43,7 +49,9 @@ class FitlearnApp(App[None]):
     def compose(self) -> ComposeResult:
         """Sessions on the left, the rest stacked on the right."""
         yield Header()
-        table: DataTable[str] = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str] = DataTable(
+            id="sessions", cursor_type="row", zebra_stripes=True
+        )
         table.border_title = "Sessions"
         yield table
         with Vertical(id="right"):

@@ -101,12 +101,18 @@ def _profile(path: Path, section: Any) -> Profile:
         raise ConfigError(f"{path}: [profile] must be a table.")
     sex = section.get("sex")
     if sex not in (None, "male", "female"):
-        raise ConfigError(f"{path}: profile.sex must be \"male\" or \"female\", not {sex!r}.")
+        raise ConfigError(
+            f'{path}: profile.sex must be "male" or "female", not {sex!r}.'
+        )
     values = {}
     for name, low, high in (("hr_max", 100, 240), ("hr_rest", 25, 120)):
         value = section.get(name)
-        if value is not None and not (isinstance(value, int | float) and low <= value <= high):
-            raise ConfigError(f"{path}: profile.{name} must be a number from {low} to {high}.")
+        if value is not None and not (
+            isinstance(value, int | float) and low <= value <= high
+        ):
+            raise ConfigError(
+                f"{path}: profile.{name} must be a number from {low} to {high}."
+            )
         values[name] = value
     birth_year = section.get("birth_year")
     if birth_year is not None and not isinstance(birth_year, int):

@@ -69,7 +69,9 @@ def _clean(value: Any, digits: int = 2) -> Any:
 
 
 def _whole(value: Any) -> int | None:
-    return int(value) if isinstance(value, int | float) and math.isfinite(value) else None
+    return (
+        int(value) if isinstance(value, int | float) and math.isfinite(value) else None
+    )
 
 
 def session_dicts(snapshot: FeatureSnapshot) -> list[dict[str, Any]]:

@@ -36,9 +36,15 @@ RESTING_BASELINE_DAYS = 28
 RESTING_HR_ALERT_BPM = 5.0
 
 SESSION_COLUMNS = {
-    "session_id": pl.Int64, "start_ms": pl.Int64, "utc_offset_s": pl.Int64,
-    "clock": pl.String, "duplicate_of": pl.Int64, "trimp": pl.Float64,
-    "duration_s": pl.Float64, "resting_hr": pl.Float64, "ln_rmssd": pl.Float64,
+    "session_id": pl.Int64,
+    "start_ms": pl.Int64,
+    "utc_offset_s": pl.Int64,
+    "clock": pl.String,
+    "duplicate_of": pl.Int64,
+    "trimp": pl.Float64,
+    "duration_s": pl.Float64,
+    "resting_hr": pl.Float64,
+    "ln_rmssd": pl.Float64,
 }
 
 
@@ -66,8 +72,10 @@ def daily_features(sessions: pl.DataFrame, until: date | None = None) -> pl.Data
     per_day = _per_day(sessions)
     if per_day.is_empty():
         return _empty_daily()
-    first = per_day["date"].min()
-    last = max(per_day["date"].max(), until) if until is not None else per_day["date"].max()
+    first: date = per_day["date"].min()  # type: ignore[assignment]
+    last: date = per_day["date"].max()  # type: ignore[assignment]
+    if until is not None:
+        last = max(last, until)
     calendar = pl.DataFrame({"date": pl.date_range(first, last, "1d", eager=True)})
     days = calendar.join(per_day, on="date", how="left").with_columns(
         sessions=pl.col("sessions").fill_null(0),
@@ -113,21 +121,27 @@ def _load_model(days: pl.DataFrame) -> pl.DataFrame:
         atl=_ewma_from_zero(pl.col("load"), ATL_DAYS),
     ).with_columns(
         tsb=(pl.col("ctl") - pl.col("atl")).shift(1).fill_null(0.0),
-        acwr=pl.when((history >= ACWR_CHRONIC_DAYS - 1) & (chronic > 0)).then(acute / chronic),
+        acwr=pl.when((history >= ACWR_CHRONIC_DAYS - 1) & (chronic > 0)).then(
+            acute / chronic
+        ),
     )
 
 
 def _resting_trend(days: pl.DataFrame) -> pl.DataFrame:
     recent = pl.col("resting_hr").rolling_mean(7, min_samples=1)
-    baseline = pl.col("resting_hr").rolling_mean(RESTING_BASELINE_DAYS, min_samples=3).shift(7)
+    baseline = (
+        pl.col("resting_hr").rolling_mean(RESTING_BASELINE_DAYS, min_samples=3).shift(7)
+    )
     return days.with_columns(resting_hr_trend=recent - baseline)
 
 
 def _hrv_baseline(days: pl.DataFrame) -> pl.DataFrame:
-    window = {"window_size": HRV_BASELINE_DAYS, "min_samples": HRV_BASELINE_MIN_DAYS}
+    size, least = HRV_BASELINE_DAYS, HRV_BASELINE_MIN_DAYS
     return days.with_columns(
-        hrv_baseline=pl.col("ln_rmssd").rolling_mean(**window).shift(1),
-        hrv_baseline_sd=pl.col("ln_rmssd").rolling_std(**window).shift(1),
+        hrv_baseline=pl.col("ln_rmssd").rolling_mean(size, min_samples=least).shift(1),
+        hrv_baseline_sd=pl.col("ln_rmssd")
+        .rolling_std(size, min_samples=least)
+        .shift(1),
         hrv_7d=pl.col("ln_rmssd").rolling_mean(7, min_samples=1),
     )
 
@@ -137,20 +151,29 @@ def _readiness(days: pl.DataFrame) -> pl.DataFrame:
     has_hrv = z.is_not_null() & z.is_finite()
     has_rest = pl.col("resting_hr_trend").is_not_null()
     score = (
-        pl.when(has_hrv).then((50 + 25 * z).clip(0, 100))
-        .when(has_rest).then((50 - 8 * pl.col("resting_hr_trend")).clip(0, 100))
+        pl.when(has_hrv)
+        .then((50 + 25 * z).clip(0, 100))
+        .when(has_rest)
+        .then((50 - 8 * pl.col("resting_hr_trend")).clip(0, 100))
     )
     status = (
-        pl.when(has_hrv & (z < -1)).then(pl.lit("low"))
-        .when(has_hrv & (z > 1)).then(pl.lit("high"))
-        .when(has_hrv).then(pl.lit("normal"))
-        .when(has_rest & (pl.col("resting_hr_trend") > RESTING_HR_ALERT_BPM)).then(pl.lit("low"))
-        .when(has_rest).then(pl.lit("normal"))
+        pl.when(has_hrv & (z < -1))
+        .then(pl.lit("low"))
+        .when(has_hrv & (z > 1))
+        .then(pl.lit("high"))
+        .when(has_hrv)
+        .then(pl.lit("normal"))
+        .when(has_rest & (pl.col("resting_hr_trend") > RESTING_HR_ALERT_BPM))
+        .then(pl.lit("low"))
+        .when(has_rest)
+        .then(pl.lit("normal"))
         .otherwise(pl.lit("unknown"))
     )
     basis = (
-        pl.when(has_hrv).then(pl.lit("hrv"))
-        .when(has_rest).then(pl.lit("resting_hr"))
+        pl.when(has_hrv)
+        .then(pl.lit("hrv"))
+        .when(has_rest)
+        .then(pl.lit("resting_hr"))
         .otherwise(pl.lit("none"))
     )
     return days.with_columns(
@@ -160,8 +183,19 @@ def _readiness(days: pl.DataFrame) -> pl.DataFrame:
 
 def _empty_daily() -> pl.DataFrame:
     floats = [
-        "training_s", "load", "ctl", "atl", "tsb", "acwr", "resting_hr", "resting_hr_trend",
-        "ln_rmssd", "hrv_baseline", "hrv_baseline_sd", "hrv_7d", "readiness",
+        "training_s",
+        "load",
+        "ctl",
+        "atl",
+        "tsb",
+        "acwr",
+        "resting_hr",
+        "resting_hr_trend",
+        "ln_rmssd",
+        "hrv_baseline",
+        "hrv_baseline_sd",
+        "hrv_7d",
+        "readiness",
     ]
     schema: dict[str, pl.DataType] = {"date": pl.Date(), "sessions": pl.Int64()}
     schema |= {name: pl.Float64() for name in floats}
@@ -170,7 +204,21 @@ def _empty_daily() -> pl.DataFrame:
 
 
 DAILY_COLUMNS = (
-    "date", "sessions", "training_s", "load", "ctl", "atl", "tsb", "acwr", "resting_hr",
-    "resting_hr_trend", "ln_rmssd", "hrv_baseline", "hrv_baseline_sd", "hrv_7d",
-    "readiness", "readiness_status", "readiness_basis",
+    "date",
+    "sessions",
+    "training_s",
+    "load",
+    "ctl",
+    "atl",
+    "tsb",
+    "acwr",
+    "resting_hr",
+    "resting_hr_trend",
+    "ln_rmssd",
+    "hrv_baseline",
+    "hrv_baseline_sd",
+    "hrv_7d",
+    "readiness",
+    "readiness_status",
+    "readiness_basis",
 )

@@ -56,9 +56,8 @@ def mark_artifacts(rr: pl.DataFrame) -> pl.DataFrame:
     ]
     reference = pl.concat_list(neighbours).list.drop_nulls().list.median()
     artifact = (
-        ((pl.col("rr_ms") - reference).abs() > ARTIFACT_TOLERANCE * reference)
-        .fill_null(False)
-    )
+        (pl.col("rr_ms") - reference).abs() > ARTIFACT_TOLERANCE * reference
+    ).fill_null(False)
     return rr.with_columns(artifact=artifact).with_columns(
         diff_ms=pl.col("rr_ms").diff().over(by_session),
         valid_pair=(
@@ -90,9 +89,13 @@ def _summarise(marked: pl.DataFrame) -> pl.DataFrame:
         mean_square=squared.mean(),
     )
     enough = pl.col("rr_pairs_used") >= MIN_PAIRS_FOR_RMSSD
-    return summary.with_columns(
-        rmssd_ms=pl.when(enough).then(pl.col("mean_square").sqrt()),
-    ).with_columns(ln_rmssd=pl.col("rmssd_ms").log()).drop("mean_square")
+    return (
+        summary.with_columns(
+            rmssd_ms=pl.when(enough).then(pl.col("mean_square").sqrt()),
+        )
+        .with_columns(ln_rmssd=pl.col("rmssd_ms").log())
+        .drop("mean_square")
+    )
 
 
 def rmssd(rr_ms: list[float], after_gap: list[bool] | None = None) -> RmssdResult:
@@ -109,6 +112,9 @@ def rmssd(rr_ms: list[float], after_gap: list[bool] | None = None) -> RmssdResul
         return RmssdResult(None, None, 0, 0, [])
     row = summary.row(0, named=True)
     return RmssdResult(
-        row["rmssd_ms"], row["ln_rmssd"], row["rr_pairs_used"], row["rr_pairs_total"],
+        row["rmssd_ms"],
+        row["ln_rmssd"],
+        row["rr_pairs_used"],
+        row["rr_pairs_total"],
         artifacts,
     )

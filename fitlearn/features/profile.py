@@ -45,7 +45,9 @@ class ResolvedProfile:
     @property
     def estimated(self) -> bool:
         """Whether any value was not given by the person."""
-        return "profile" not in self.hr_max_source or "profile" not in self.hr_rest_source
+        return (
+            "profile" not in self.hr_max_source or "profile" not in self.hr_rest_source
+        )
 
     def key(self) -> str:
         """A short stable hash: cached features are valid only for the same key."""
@@ -72,13 +74,18 @@ def resolve_profile(
         the age formula and the highest sustained reading (a real reading proves
         the maximum is at least that); resting heart rate defaults to 60 bpm.
     """
-    hr_max, max_source = _resolve_hr_max(profile, observed_hr_max, today or date.today())
+    hr_max, max_source = _resolve_hr_max(
+        profile, observed_hr_max, today or date.today()
+    )
     if profile.hr_rest is not None:
         hr_rest, rest_source = float(profile.hr_rest), "profile"
     else:
         hr_rest, rest_source = DEFAULT_HR_REST, "default (set hr_rest in the profile)"
     if hr_rest >= hr_max:
-        hr_rest, rest_source = DEFAULT_HR_REST, "default (profile hr_rest was not below hr_max)"
+        hr_rest, rest_source = (
+            DEFAULT_HR_REST,
+            "default (profile hr_rest was not below hr_max)",
+        )
     return ResolvedProfile(hr_max, hr_rest, profile.sex, max_source, rest_source)
 
 

@@ -31,8 +31,13 @@ FEATURES_VERSION = 1
 _ID_LIST_LIMIT = 500
 
 SESSION_META_SCHEMA = {
-    "session_id": pl.Int64, "source": pl.String, "sport": pl.String, "clock": pl.String,
-    "meta_start_ms": pl.Int64, "utc_offset_s": pl.Int64, "duplicate_of": pl.Int64,
+    "session_id": pl.Int64,
+    "source": pl.String,
+    "sport": pl.String,
+    "clock": pl.String,
+    "meta_start_ms": pl.Int64,
+    "utc_offset_s": pl.Int64,
+    "duplicate_of": pl.Int64,
 }
 
 
@@ -68,13 +73,20 @@ class FeatureService:
         """Bring cached session features up to date and derive the daily table."""
         meta = self._session_meta()
         cached = self._cached_rows()
-        current = {sid for sid, (version, _k, _p) in cached.items() if version == FEATURES_VERSION}
+        current = {
+            sid
+            for sid, (version, _k, _p) in cached.items()
+            if version == FEATURES_VERSION
+        }
         new_ids = [sid for sid in meta["session_id"].to_list() if sid not in current]
 
-        resolved = resolve_profile(self.profile, self._observed_peak(cached, current, new_ids))
+        resolved = resolve_profile(
+            self.profile, self._observed_peak(cached, current, new_ids)
+        )
         key = resolved.key()
         todo = [
-            sid for sid in meta["session_id"].to_list()
+            sid
+            for sid in meta["session_id"].to_list()
             if sid not in current or cached[sid][1] != key
         ]
         if todo:
@@ -83,17 +95,23 @@ class FeatureService:
             for row in fresh.iter_rows(named=True):
                 cached[row["session_id"]] = (FEATURES_VERSION, key, row)
 
-        features = _features_frame([cached[sid][2] for sid in meta["session_id"].to_list()])
+        features = _features_frame(
+            [cached[sid][2] for sid in meta["session_id"].to_list()]
+        )
         # A session without a date keeps a null start, whatever its relative times say.
-        sessions = meta.join(features, on="session_id", how="left").with_columns(
-            start_ms=pl.col("meta_start_ms")
-        ).drop("meta_start_ms")
+        sessions = (
+            meta.join(features, on="session_id", how="left")
+            .with_columns(start_ms=pl.col("meta_start_ms"))
+            .drop("meta_start_ms")
+        )
         daily = daily_features(sessions.select(list(SESSION_COLUMNS)), until)
         return FeatureSnapshot(resolved, sessions, daily)
 
     def _observed_peak(
-        self, cached: dict[int, tuple[int, str, dict[str, object]]],
-        current: set[int], new_ids: list[int],
+        self,
+        cached: dict[int, tuple[int, str, dict[str, object]]],
+        current: set[int],
+        new_ids: list[int],
     ) -> float | None:
         if self.profile.hr_max is not None:
             return None  # the person's own value wins; no need to read samples
@@ -103,7 +121,9 @@ class FeatureService:
         known = [float(p) for p in peaks if isinstance(p, int | float)]
         return max(known) if known else None
 
-    def _compute(self, session_ids: Sequence[int], profile: ResolvedProfile) -> pl.DataFrame:
+    def _compute(
+        self, session_ids: Sequence[int], profile: ResolvedProfile
+    ) -> pl.DataFrame:
         hr = self._heart_rate(session_ids)
         rr = self._filtered(self.store.rr_intervals, session_ids)
         return session_features(hr, rr, profile)
@@ -122,7 +142,15 @@ class FeatureService:
 
     def _session_meta(self) -> pl.DataFrame:
         rows = [
-            (s.id, s.source, s.sport, s.clock, s.start_ms, s.utc_offset_s, s.duplicate_of)
+            (
+                s.id,
+                s.source,
+                s.sport,
+                s.clock,
+                s.start_ms,
+                s.utc_offset_s,
+                s.duplicate_of,
+            )
             for s in self.store.sessions()
         ]
         return pl.DataFrame(rows, schema=SESSION_META_SCHEMA, orient="row")
@@ -137,8 +165,10 @@ class FeatureService:
     def _save(self, fresh: pl.DataFrame, key: str) -> None:
         rows = [
             {
-                "session_id": row["session_id"], "version": FEATURES_VERSION,
-                "profile_key": key, "payload": json.dumps(row),
+                "session_id": row["session_id"],
+                "version": FEATURES_VERSION,
+                "profile_key": key,
+                "payload": json.dumps(row),
             }
             for row in fresh.iter_rows(named=True)
         ]
@@ -148,15 +178,22 @@ class FeatureService:
                     orm.merge(SessionFeatures(**row))
         except OperationalError as exc:
             # A read-only database still answers; it only cannot remember the work.
-            logger.warning("Could not cache session features (%s); continuing without", exc)
+            logger.warning(
+                "Could not cache session features (%s); continuing without", exc
+            )
 
 
 def _features_frame(payloads: list[dict[str, object]]) -> pl.DataFrame:
-    schema = {name: pl.Float64 for name in FEATURE_COLUMNS}
+    schema: dict[str, type[pl.DataType]] = dict.fromkeys(FEATURE_COLUMNS, pl.Float64)
     schema |= {
-        "session_id": pl.Int64, "samples": pl.Int64, "start_ms": pl.Int64,
-        "end_ms": pl.Int64, "rr_count": pl.Int64, "rr_artifacts": pl.Int64,
-        "rr_pairs_used": pl.Int64, "rr_pairs_total": pl.Int64,
+        "session_id": pl.Int64,
+        "samples": pl.Int64,
+        "start_ms": pl.Int64,
+        "end_ms": pl.Int64,
+        "rr_count": pl.Int64,
+        "rr_artifacts": pl.Int64,
+        "rr_pairs_used": pl.Int64,
+        "rr_pairs_total": pl.Int64,
     }
     rows = [[payload.get(name) for name in FEATURE_COLUMNS] for payload in payloads]
     return pl.DataFrame(rows, schema=schema, orient="row")

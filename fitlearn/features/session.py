@@ -30,14 +30,33 @@ SUSTAINED_SAMPLES = 5
 TRIMP_WEIGHTS = {"male": (0.64, 1.92), "female": (0.86, 1.67)}
 
 FEATURE_COLUMNS = (
-    "session_id", "samples", "start_ms", "end_ms", "duration_s", "hr_min", "hr_mean",
-    "hr_median", "hr_max", "hr_peak", "resting_hr", "trimp",
-    "z1_s", "z2_s", "z3_s", "z4_s", "z5_s",
-    "rr_count", "rr_artifacts", "rr_pairs_used", "rr_pairs_total", "rmssd_ms", "ln_rmssd",
+    "session_id",
+    "samples",
+    "start_ms",
+    "end_ms",
+    "duration_s",
+    "hr_min",
+    "hr_mean",
+    "hr_median",
+    "hr_max",
+    "hr_peak",
+    "resting_hr",
+    "trimp",
+    "z1_s",
+    "z2_s",
+    "z3_s",
+    "z4_s",
+    "z5_s",
+    "rr_count",
+    "rr_artifacts",
+    "rr_pairs_used",
+    "rr_pairs_total",
+    "rmssd_ms",
+    "ln_rmssd",
 )
 
 
-def zone_bounds_bpm(profile: ResolvedProfile) -> list[tuple[float, float]]:
+def zone_bounds_bpm(profile: ResolvedProfile) -> list[tuple[int, int]]:
     """Heart-rate range of each zone, in bpm, for display and recommendations."""
     reserve = profile.hr_max - profile.hr_rest
     lowers = [profile.hr_rest + f * reserve for f in ZONE_LOWER_HRR]
@@ -51,7 +70,9 @@ def sustained_peaks(hr: pl.DataFrame) -> pl.DataFrame:
     A single spike (a strap artifact) cannot raise it, so it is what estimates
     maximum heart rate. Returns `session_id`, `hr_peak`.
     """
-    held = pl.col("bpm").rolling_min(SUSTAINED_SAMPLES, min_samples=1).over("session_id")
+    held = (
+        pl.col("bpm").rolling_min(SUSTAINED_SAMPLES, min_samples=1).over("session_id")
+    )
     return (
         hr.lazy()
         .select("session_id", held.alias("held"))
@@ -85,19 +106,24 @@ def session_features(
     from_hr = _heart_rate_features(hr, profile)
     from_rr = rmssd_by_session(rr) if not rr.is_empty() else _empty_rr_features()
     rr_span = rr.group_by("session_id").agg(
-        rr_start=pl.col("t_ms").min(), rr_end=pl.col("t_ms").max(),
+        rr_start=pl.col("t_ms").min(),
+        rr_end=pl.col("t_ms").max(),
         rr_duration=pl.col("rr_ms").sum() / 1000,
     )
     joined = from_hr.join(from_rr, on="session_id", how="full", coalesce=True).join(
         rr_span, on="session_id", how="left"
     )
-    return joined.with_columns(
-        start_ms=pl.coalesce("start_ms", "rr_start"),
-        end_ms=pl.coalesce("end_ms", "rr_end"),
-        duration_s=pl.coalesce("duration_s", "rr_duration"),
-        samples=pl.col("samples").fill_null(0),
-        rr_count=pl.col("rr_count").fill_null(0),
-    ).select(FEATURE_COLUMNS).sort("session_id")
+    return (
+        joined.with_columns(
+            start_ms=pl.coalesce("start_ms", "rr_start"),
+            end_ms=pl.coalesce("end_ms", "rr_end"),
+            duration_s=pl.coalesce("duration_s", "rr_duration"),
+            samples=pl.col("samples").fill_null(0),
+            rr_count=pl.col("rr_count").fill_null(0),
+        )
+        .select(FEATURE_COLUMNS)
+        .sort("session_id")
+    )
 
 
 def _heart_rate_features(hr: pl.DataFrame, profile: ResolvedProfile) -> pl.DataFrame:
@@ -112,10 +138,14 @@ def _heart_rate_features(hr: pl.DataFrame, profile: ResolvedProfile) -> pl.DataF
         .cast(pl.Float32)
     )
     zone = (
-        pl.when(hrr < ZONE_LOWER_HRR[1]).then(1)
-        .when(hrr < ZONE_LOWER_HRR[2]).then(2)
-        .when(hrr < ZONE_LOWER_HRR[3]).then(3)
-        .when(hrr < ZONE_LOWER_HRR[4]).then(4)
+        pl.when(hrr < ZONE_LOWER_HRR[1])
+        .then(1)
+        .when(hrr < ZONE_LOWER_HRR[2])
+        .then(2)
+        .when(hrr < ZONE_LOWER_HRR[3])
+        .then(3)
+        .when(hrr < ZONE_LOWER_HRR[4])
+        .then(4)
         .otherwise(5)
         .cast(pl.Int8)
     )
@@ -123,13 +153,20 @@ def _heart_rate_features(hr: pl.DataFrame, profile: ResolvedProfile) -> pl.DataF
         dt_s=dt_s,
         zone=zone,
         trimp_rate=(clamped * a * (b * clamped).exp()).cast(pl.Float32),
-        held=pl.col("bpm").rolling_min(SUSTAINED_SAMPLES, min_samples=1).over("session_id"),
+        held=pl.col("bpm")
+        .rolling_min(SUSTAINED_SAMPLES, min_samples=1)
+        .over("session_id"),
     )
     zones = [
-        pl.col("dt_s").filter(pl.col("zone") == k).sum().cast(pl.Float64).alias(f"z{k}_s")
+        pl.col("dt_s")
+        .filter(pl.col("zone") == k)
+        .sum()
+        .cast(pl.Float64)
+        .alias(f"z{k}_s")
         for k in range(1, 6)
     ]
     summary = prepared.group_by("session_id").agg(
+        *zones,
         samples=pl.len(),
         start_ms=pl.col("t_ms").min(),
         end_ms=pl.col("t_ms").max(),
@@ -139,7 +176,6 @@ def _heart_rate_features(hr: pl.DataFrame, profile: ResolvedProfile) -> pl.DataF
         hr_max=pl.col("bpm").max().cast(pl.Float64),
         hr_peak=pl.col("held").max().cast(pl.Float64),
         trimp=(pl.col("dt_s") / 60 * pl.col("trimp_rate")).sum().cast(pl.Float64),
-        *zones,
     )
     summary = summary.with_columns(
         duration_s=((pl.col("end_ms") - pl.col("start_ms")) / 1000)
@@ -151,7 +187,9 @@ def _resting_hr(hr: pl.DataFrame) -> pl.LazyFrame:
     """Lowest 5-minute rolling mean per session, over full windows only."""
     moment = pl.from_epoch("t_ms", time_unit="ms")
     rolling = pl.col("bpm").cast(pl.Float32).rolling_mean_by(moment, window_size="5m")
-    full_window = pl.col("t_ms") - pl.col("t_ms").min().over("session_id") >= RESTING_WINDOW_MS
+    full_window = (
+        pl.col("t_ms") - pl.col("t_ms").min().over("session_id") >= RESTING_WINDOW_MS
+    )
     return (
         hr.lazy()
         .with_columns(rolling_5m=rolling.over("session_id"), full=full_window)
@@ -164,9 +202,13 @@ def _resting_hr(hr: pl.DataFrame) -> pl.LazyFrame:
 def _empty_rr_features() -> pl.DataFrame:
     return pl.DataFrame(
         schema={
-            "session_id": pl.Int64, "rr_count": pl.UInt32, "rr_artifacts": pl.UInt32,
-            "rr_pairs_used": pl.UInt32, "rr_pairs_total": pl.Int64,
-            "rmssd_ms": pl.Float64, "ln_rmssd": pl.Float64,
+            "session_id": pl.Int64,
+            "rr_count": pl.UInt32,
+            "rr_artifacts": pl.UInt32,
+            "rr_pairs_used": pl.UInt32,
+            "rr_pairs_total": pl.Int64,
+            "rmssd_ms": pl.Float64,
+            "ln_rmssd": pl.Float64,
         }
     )
 

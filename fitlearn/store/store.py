@@ -110,7 +110,9 @@ class Store:
     def find_import(self, sha256: str) -> Import | None:
         """The earlier import of a file with this content, if any."""
         with self.reading() as session:
-            found = session.scalars(select(Import).where(Import.sha256 == sha256)).first()
+            found = session.scalars(
+                select(Import).where(Import.sha256 == sha256)
+            ).first()
             if found is not None:
                 session.expunge(found)
             return found
@@ -128,15 +130,21 @@ class Store:
         """
         with self.writing() as orm:
             entry = Import(
-                sha256=record.sha256, file_name=record.file_name, path=record.path,
-                file_format=record.file_format, size_bytes=record.size_bytes,
-                imported_at_ms=now_ms(), warnings="\n".join(record.warnings),
+                sha256=record.sha256,
+                file_name=record.file_name,
+                path=record.path,
+                file_format=record.file_format,
+                size_bytes=record.size_bytes,
+                imported_at_ms=now_ms(),
+                warnings="\n".join(record.warnings),
             )
             orm.add(entry)
             orm.flush()
             return [self._add_session(orm, entry.id, s) for s in sessions]
 
-    def _add_session(self, orm: OrmSession, import_id: int, imported: ImportedSession) -> int:
+    def _add_session(
+        self, orm: OrmSession, import_id: int, imported: ImportedSession
+    ) -> int:
         times = imported.heart_rate.t_ms + imported.rr.t_ms
         row = WorkoutSession(
             source=imported.source_name,
@@ -144,8 +152,12 @@ class Store:
             import_id=import_id,
             sport=imported.sport,
             clock=str(imported.clock),
-            start_ms=min(times) if times and imported.clock is not Clock.RELATIVE else None,
-            end_ms=max(times) if times and imported.clock is not Clock.RELATIVE else None,
+            start_ms=min(times)
+            if times and imported.clock is not Clock.RELATIVE
+            else None,
+            end_ms=max(times)
+            if times and imported.clock is not Clock.RELATIVE
+            else None,
             utc_offset_s=imported.utc_offset_s,
             created_at_ms=now_ms(),
         )
@@ -156,13 +168,23 @@ class Store:
             orm,
             "INSERT INTO hr_samples (session_id, seq, t_ms, bpm, contact) "
             "VALUES (?, ?, ?, ?, ?)",
-            [(row.id, i, *values) for i, values in enumerate(zip(hr.t_ms, hr.bpm, hr.contact))],
+            [
+                (row.id, i, *values)
+                for i, values in enumerate(
+                    zip(hr.t_ms, hr.bpm, hr.contact, strict=False)
+                )
+            ],
         )
         _insert_rows(
             orm,
             "INSERT INTO rr_intervals (session_id, seq, t_ms, rr_ms, after_gap) "
             "VALUES (?, ?, ?, ?, ?)",
-            [(row.id, i, *values) for i, values in enumerate(zip(rr.t_ms, rr.rr_ms, rr.after_gap))],
+            [
+                (row.id, i, *values)
+                for i, values in enumerate(
+                    zip(rr.t_ms, rr.rr_ms, rr.after_gap, strict=False)
+                )
+            ],
         )
         link_duplicates(orm, row, imported.file_format, len(hr), len(rr))
         return row.id
@@ -174,7 +196,8 @@ class Store:
         with self.reading() as orm:
             rows = orm.scalars(
                 select(WorkoutSession).order_by(
-                    WorkoutSession.start_ms.is_(None), WorkoutSession.start_ms,
+                    WorkoutSession.start_ms.is_(None),
+                    WorkoutSession.start_ms,
                     WorkoutSession.id,
                 )
             ).all()
@@ -195,20 +218,32 @@ class Store:
             "SELECT session_id, seq, t_ms, rr_ms, after_gap FROM rr_intervals WHERE 1",
             session_ids,
             {
-                "session_id": pl.Int64, "seq": pl.Int64, "t_ms": pl.Int64,
-                "rr_ms": pl.Float64, "after_gap": pl.Boolean,
+                "session_id": pl.Int64,
+                "seq": pl.Int64,
+                "t_ms": pl.Int64,
+                "rr_ms": pl.Float64,
+                "after_gap": pl.Boolean,
             },
         )
 
     def _frame(
-        self, sql: str, session_ids: Sequence[int] | None, schema: dict[str, pl.DataType]
+        self,
+        sql: str,
+        session_ids: Sequence[int] | None,
+        schema: dict[str, pl.DataType | type[pl.DataType]],
     ) -> pl.DataFrame:
         params: list[int] = []
         if session_ids is not None:
             ids = list(session_ids)
-            sql += f" AND session_id IN ({', '.join('?' * len(ids))})" if ids else " AND 0"
+            sql += (
+                f" AND session_id IN ({', '.join('?' * len(ids))})" if ids else " AND 0"
+            )
             params = ids
-        sql += " ORDER BY session_id, seq" if "seq" in sql else " ORDER BY session_id, t_ms"
+        sql += (
+            " ORDER BY session_id, seq"
+            if "seq" in sql
+            else " ORDER BY session_id, t_ms"
+        )
         with self._reader.connect() as conn:
             cursor = conn.connection.driver_connection.execute(sql, params)  # type: ignore[union-attr]
             rows = cursor.fetchall()
@@ -240,12 +275,17 @@ def link_duplicates(
         )
     ).all()
     for other in candidates:
-        assert other.start_ms is not None and other.end_ms is not None
+        assert other.start_ms is not None
+        assert other.end_ms is not None
         overlap = min(other.end_ms, new.end_ms) - max(other.start_ms, new.start_ms)
         shorter = min(other.end_ms - other.start_ms, new.end_ms - new.start_ms)
         if shorter <= 0 or overlap * 2 <= shorter:
             continue
-        if _rank(orm, other) >= (rr_count > 0, FORMAT_RANK.get(file_format, 0), samples):
+        if _rank(orm, other) >= (
+            rr_count > 0,
+            FORMAT_RANK.get(file_format, 0),
+            samples,
+        ):
             new.duplicate_of = other.id
             return
         _demote(orm, other, new.id)
@@ -254,13 +294,16 @@ def link_duplicates(
 def _rank(orm: OrmSession, session: WorkoutSession) -> tuple[bool, int, int]:
     connection = orm.connection()
     rr = connection.execute(
-        text("SELECT COUNT(*) FROM rr_intervals WHERE session_id = :id"), {"id": session.id}
+        text("SELECT COUNT(*) FROM rr_intervals WHERE session_id = :id"),
+        {"id": session.id},
     ).scalar_one()
     samples = connection.execute(
-        text("SELECT COUNT(*) FROM hr_samples WHERE session_id = :id"), {"id": session.id}
+        text("SELECT COUNT(*) FROM hr_samples WHERE session_id = :id"),
+        {"id": session.id},
     ).scalar_one()
     file_format = connection.execute(
-        text("SELECT file_format FROM imports WHERE id = :id"), {"id": session.import_id}
+        text("SELECT file_format FROM imports WHERE id = :id"),
+        {"id": session.import_id},
     ).scalar_one_or_none()
     return rr > 0, FORMAT_RANK.get(file_format or "ble", 0), samples
 
@@ -287,7 +330,10 @@ def _device_id(orm: OrmSession, kind: str, info: DeviceInfo) -> int | None:
     if existing is not None:
         return existing.id
     device = Device(
-        kind=kind, manufacturer=info.manufacturer, product=info.product, serial=info.serial
+        kind=kind,
+        manufacturer=info.manufacturer,
+        product=info.product,
+        serial=info.serial,
     )
     orm.add(device)
     orm.flush()
@@ -352,7 +398,9 @@ def _apply(raw: sqlite3.Connection, migration: Migration) -> None:
     except BaseException:
         raw.execute("ROLLBACK")
         raise
-    logger.info("Database schema upgraded to version %d (%s)", migration.version, migration.name)
+    logger.info(
+        "Database schema upgraded to version %d (%s)", migration.version, migration.name
+    )
 
 
 def _backup(raw: sqlite3.Connection, path: Path, version: int) -> None:
@@ -363,4 +411,6 @@ def _backup(raw: sqlite3.Connection, path: Path, version: int) -> None:
     partial.unlink(missing_ok=True)
     raw.execute("VACUUM INTO ?", (str(partial),))
     shutil.move(partial, target)
-    logger.info("Saved a copy of the schema-%d database at %s before upgrading", version, target)
+    logger.info(
+        "Saved a copy of the schema-%d database at %s before upgrading", version, target
+    )

@@ -31,10 +31,14 @@ class RecommendationOutcome:
 
 
 def _is_recommender(plugin: object) -> bool:
-    return isinstance(plugin, Recommender) and isinstance(getattr(plugin, "name", None), str)
+    return isinstance(plugin, Recommender) and isinstance(
+        getattr(plugin, "name", None), str
+    )
 
 
-def recommend(context: RecommendationContext, preferred: str = "rules") -> RecommendationOutcome:
+def recommend(
+    context: RecommendationContext, preferred: str = "rules"
+) -> RecommendationOutcome:
     """Ask the `preferred` recommender, falling back to the built-in rules.
 
     Raises:
@@ -46,7 +50,8 @@ def recommend(context: RecommendationContext, preferred: str = "rules") -> Recom
         if isinstance(result, Recommendation):
             return RecommendationOutcome(result, failures)
         failures.append(
-            failure or PluginFailure(plugin.name, "run", "did not return a Recommendation")
+            failure
+            or PluginFailure(plugin.name, "run", "did not return a Recommendation")
         )
     fallback = LoadedPlugin("rules", RuleBasedRecommender(), None)
     result, failure = call_guarded(fallback, lambda p: p.recommend(context))

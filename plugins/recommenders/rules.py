@@ -45,31 +45,49 @@ class RuleBasedRecommender:
         today = context.today
         if today is None:
             return self._make(
-                context, Workout.ENDURANCE, "No workouts stored yet: an easy zone-2 "
-                "session starts your baseline", {}, duration_min=45,
+                context,
+                Workout.ENDURANCE,
+                "No workouts stored yet: an easy zone-2 session starts your baseline",
+                {},
+                duration_min=45,
             )
         facts = _facts(today, _days_since_hard(context))
         workout, why = _decide(facts)
         return self._make(context, workout, f"{_describe(facts)}: {why}", facts)
 
     def _make(
-        self, context: RecommendationContext, workout: Workout, reason: str,
-        facts: dict[str, Any], duration_min: int | None = None,
+        self,
+        context: RecommendationContext,
+        workout: Workout,
+        reason: str,
+        facts: dict[str, Any],
+        duration_min: int | None = None,
     ) -> Recommendation:
         zone, default_minutes = TARGETS[workout]
         minutes = default_minutes if duration_min is None else duration_min
         bpm = context.zones_bpm[zone - 1] if zone is not None else None
-        target = f" in zone {zone} ({bpm[0]}-{bpm[1]} bpm) for {minutes} min" if bpm else ""
+        target = (
+            f" in zone {zone} ({bpm[0]}-{bpm[1]} bpm) for {minutes} min" if bpm else ""
+        )
         return Recommendation(
-            workout=workout, target_zone=zone, zone_bpm=bpm, duration_min=minutes,
-            reason=f"{reason}, so {workout}{target}.", recommender=self.name, details=facts,
+            workout=workout,
+            target_zone=zone,
+            zone_bpm=bpm,
+            duration_min=minutes,
+            reason=f"{reason}, so {workout}{target}.",
+            recommender=self.name,
+            details=facts,
         )
 
 
 def _facts(today: dict[str, Any], days_since_hard: int | None) -> dict[str, Any]:
     def number(key: str) -> float | None:
         value = today.get(key)
-        return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
+        return (
+            float(value)
+            if isinstance(value, int | float) and math.isfinite(value)
+            else None
+        )
 
     return {
         "date": str(today.get("date")),
@@ -146,11 +164,16 @@ def _days_since_hard(context: RecommendationContext) -> int | None:
     hard = sessions.filter(
         pl.col("start_ms").is_not_null()
         & pl.col("duplicate_of").is_null()
-        & ((pl.col("z4_s").fill_null(0) + pl.col("z5_s").fill_null(0)) >= HARD_DAY_Z45_S)
+        & (
+            (pl.col("z4_s").fill_null(0) + pl.col("z5_s").fill_null(0))
+            >= HARD_DAY_Z45_S
+        )
     )
     if hard.is_empty():
         return None
     local_ms = pl.col("start_ms") + pl.col("utc_offset_s").fill_null(0) * 1000
-    last: date = hard.select(pl.from_epoch(local_ms, time_unit="ms").dt.date().max()).item()
+    last: date = hard.select(
+        pl.from_epoch(local_ms, time_unit="ms").dt.date().max()
+    ).item()
     day = today["date"]
     return (day - last).days if isinstance(day, date) else None

@@ -55,7 +55,9 @@ def find_workout_files(paths: Iterable[Path]) -> Iterator[Path]:
                 yield child
 
 
-def read_workout(path: Path, timezone: tzinfo, start_ms: int | None = None) -> ImportedFile:
+def read_workout(
+    path: Path, timezone: tzinfo, start_ms: int | None = None
+) -> ImportedFile:
     """Read one workout file.
 
     Args:

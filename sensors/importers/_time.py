@@ -12,7 +12,9 @@ class TimeParseError(ValueError):
     """A time value could not be read."""
 
 
-def local_to_utc_ms(wall_clock: datetime, timezone: tzinfo, later_than_ms: int = 0) -> int:
+def local_to_utc_ms(
+    wall_clock: datetime, timezone: tzinfo, later_than_ms: int = 0
+) -> int:
     """Convert a naive local wall-clock time to UTC milliseconds.
 
     When the clock falls back, one wall-clock time happens twice. The first
@@ -33,7 +35,9 @@ def local_to_utc_ms(wall_clock: datetime, timezone: tzinfo, later_than_ms: int =
     return max(first, _to_ms(wall_clock.replace(tzinfo=timezone, fold=1)))
 
 
-def parse_instant(text: str, timezone: tzinfo, later_than_ms: int = 0) -> tuple[int, bool]:
+def parse_instant(
+    text: str, timezone: tzinfo, later_than_ms: int = 0
+) -> tuple[int, bool]:
     """Read an ISO 8601 time or a Unix timestamp.
 
     Args:
@@ -54,11 +58,15 @@ def parse_instant(text: str, timezone: tzinfo, later_than_ms: int = 0) -> tuple[
     except ValueError:
         pass
     else:
-        return (round(number) if number > _EPOCH_MS_THRESHOLD else round(number * 1000)), False
+        return (
+            round(number) if number > _EPOCH_MS_THRESHOLD else round(number * 1000)
+        ), False
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise TimeParseError(f"{text!r} is not an ISO 8601 time or a Unix timestamp") from exc
+        raise TimeParseError(
+            f"{text!r} is not an ISO 8601 time or a Unix timestamp"
+        ) from exc
     if moment.tzinfo is None:
         return local_to_utc_ms(moment, timezone, later_than_ms), True
     return _to_ms(moment), False

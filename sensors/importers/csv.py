@@ -24,8 +24,24 @@ from sensors.importers._time import (
 )
 from sensors.records import Clock, ImportedFile, ImportedSession
 
-TIME_NAMES = {"timestamp", "time", "datetime", "date_time", "utc", "time_utc", "timestamp_utc"}
-BPM_NAMES = {"bpm", "hr", "heart_rate", "heartrate", "hr_bpm", "heart_rate_bpm", "pulse"}
+TIME_NAMES = {
+    "timestamp",
+    "time",
+    "datetime",
+    "date_time",
+    "utc",
+    "time_utc",
+    "timestamp_utc",
+}
+BPM_NAMES = {
+    "bpm",
+    "hr",
+    "heart_rate",
+    "heartrate",
+    "hr_bpm",
+    "heart_rate_bpm",
+    "pulse",
+}
 RR_NAMES = {"rr_ms", "rr", "rri", "rr_interval", "rr_interval_ms", "ibi", "ibi_ms"}
 DELIMITERS = ",;\t|"
 
@@ -83,7 +99,9 @@ def _sniff_dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
         return csv.excel  # a single column has no delimiter to find
 
 
-def _find_columns(path: Path, rows: list[list[str]]) -> tuple[_Columns, list[list[str]]]:
+def _find_columns(
+    path: Path, rows: list[list[str]]
+) -> tuple[_Columns, list[list[str]]]:
     header = [cell.strip().lower().replace(" ", "_") for cell in rows[0]]
     if not _looks_like_header(header):
         width = len(rows[0])
@@ -117,7 +135,9 @@ def _cell(row: list[str], index: int | None) -> str:
     return row[index].strip()
 
 
-def _take_row(row: list[str], columns: _Columns, state: _CsvState, timezone: tzinfo) -> None:
+def _take_row(
+    row: list[str], columns: _Columns, state: _CsvState, timezone: tzinfo
+) -> None:
     bpm_text, rr_text = _cell(row, columns.bpm), _cell(row, columns.rr)
     if not bpm_text and not rr_text:
         return
@@ -125,7 +145,9 @@ def _take_row(row: list[str], columns: _Columns, state: _CsvState, timezone: tzi
     try:
         t_ms = _row_time(row, columns, state, timezone, hr.t_ms[-1] if hr else 0)
         bpm = round(float(bpm_text)) if bpm_text else None
-        rr_values = [float(v) for v in rr_text.replace(";", " ").split()] if rr_text else []
+        rr_values = (
+            [float(v) for v in rr_text.replace(";", " ").split()] if rr_text else []
+        )
     except (TimeParseError, ValueError):
         state.bad_rows += 1
         return
@@ -156,10 +178,10 @@ def _take_rr(rr_ms: float, row_t_ms: int | None, state: _CsvState) -> None:
         state.implausible += 1
         state.last_rr_t_ms = None  # the next beat does not follow the last good one
         return
-    if row_t_ms is None:
-        t_ms = (rr.t_ms[-1] if rr else 0) + round(rr_ms)
-    else:
-        t_ms = row_t_ms
+    # Without a time column, beats are placed one after another.
+    t_ms = (
+        row_t_ms if row_t_ms is not None else (rr.t_ms[-1] if rr else 0) + round(rr_ms)
+    )
     # A jump in the rows' times much longer than the beat means beats are missing.
     after_gap = bool(rr) and (
         state.last_rr_t_ms is None or t_ms - state.last_rr_t_ms > max(2000, 2 * rr_ms)
@@ -177,7 +199,9 @@ def _result(path: Path, state: _CsvState, timezone: tzinfo) -> ImportedFile:
         )
     warnings = []
     if state.bad_rows:
-        warnings.append(f"{path.name}: skipped {state.bad_rows} rows that could not be read.")
+        warnings.append(
+            f"{path.name}: skipped {state.bad_rows} rows that could not be read."
+        )
     if state.implausible:
         warnings.append(
             f"{path.name}: skipped {state.implausible} values that are not heart rates "

@@ -73,7 +73,10 @@ def read_fit(path: Path, source: IO[bytes], timezone: tzinfo) -> ImportedFile:
         raise UnreadableFileError(f"{path.name}: nothing to import: {why}.")
 
     session = ImportedSession(
-        source_name=path.name, file_format="fit", clock=Clock.UTC, sport=scan.sport,
+        source_name=path.name,
+        file_format="fit",
+        clock=Clock.UTC,
+        sport=scan.sport,
         device=scan.device,
     )
     to_utc_s, session.clock, note = _clock_mapping(path, scan, timezone)
@@ -112,7 +115,9 @@ def _take_frame(scan: _FitScan, frame: Any) -> None:
         if handler is not None:
             handler(scan, frame)
     elif isinstance(frame, fitdecode.FitCRC) and not frame.matched:
-        scan.damage = scan.damage or "its checksum does not match (the file was altered)"
+        scan.damage = (
+            scan.damage or "its checksum does not match (the file was altered)"
+        )
     elif isinstance(frame, fitdecode.FitHeader) and frame.crc_matched is False:
         scan.damage = scan.damage or "its header checksum does not match"
 
@@ -262,7 +267,9 @@ def _attach_rr(session: ImportedSession, scan: _FitScan, to_utc_s: Any) -> None:
         session.rr.append(anchor_ms + round(elapsed), rr_ms, after_gap)
 
 
-def _utc_offset(scan: _FitScan, session: ImportedSession, timezone: tzinfo) -> int | None:
+def _utc_offset(
+    scan: _FitScan, session: ImportedSession, timezone: tzinfo
+) -> int | None:
     """Local minus UTC: from the file's own `local_timestamp`, else the zone's rule."""
     both_real = (
         scan.activity_ts is not None

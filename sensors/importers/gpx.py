@@ -72,7 +72,9 @@ def _take_point(point: ET.Element, session: ImportedSession, timezone: tzinfo) -
         return "empty"
     series = session.heart_rate
     try:
-        t_ms, was_naive = parse_instant(time_text, timezone, series.t_ms[-1] if series else 0)
+        t_ms, was_naive = parse_instant(
+            time_text, timezone, series.t_ms[-1] if series else 0
+        )
         bpm = int(float(bpm_text))
     except (TimeParseError, ValueError):
         return "skipped"
@@ -83,7 +85,10 @@ def _take_point(point: ET.Element, session: ImportedSession, timezone: tzinfo) -
 
 
 def _close(
-    session: ImportedSession, sessions: list[ImportedSession], timezone: tzinfo, naive: bool
+    session: ImportedSession,
+    sessions: list[ImportedSession],
+    timezone: tzinfo,
+    naive: bool,
 ) -> None:
     if not session.heart_rate:
         return

@@ -27,10 +27,14 @@ def read_rr_text(path: Path, source: IO[bytes], timezone: tzinfo) -> ImportedFil
     Raises:
         UnreadableFileError: A line is not a number, or no line is a beat.
     """
-    values = _numbers(path, source.read().decode("utf-8-sig", errors="replace").splitlines())
+    values = _numbers(
+        path, source.read().decode("utf-8-sig", errors="replace").splitlines()
+    )
     if values and max(values) < 10:
         values = [v * 1000 for v in values]  # written in seconds
-    session = ImportedSession(source_name=path.name, file_format="rr", clock=Clock.RELATIVE)
+    session = ImportedSession(
+        source_name=path.name, file_format="rr", clock=Clock.RELATIVE
+    )
     skipped = _append_rr(session, values, start_ms=0)
     warnings = [
         f"{path.name}: an RR list has no clock; the session is stored with relative "
@@ -54,7 +58,8 @@ def read_polar_hrm(path: Path, source: IO[bytes], timezone: tzinfo) -> ImportedF
         raise UnreadableFileError(f"{path.name}: nothing to import: no [HRData] rows.")
     try:
         start = datetime.strptime(
-            params["Date"].strip() + params["StartTime"].strip().split(".")[0], "%Y%m%d%H:%M:%S"
+            params["Date"].strip() + params["StartTime"].strip().split(".")[0],
+            "%Y%m%d%H:%M:%S",
         )
         interval = int(params.get("Interval", "1").strip())
         first_column = [float(row[0]) for row in rows]
@@ -65,7 +70,9 @@ def read_polar_hrm(path: Path, source: IO[bytes], timezone: tzinfo) -> ImportedF
 
     start_ms = local_to_utc_ms(start, timezone)
     session = ImportedSession(
-        source_name=path.name, file_format="hrm", clock=Clock.LOCAL_ASSUMED,
+        source_name=path.name,
+        file_format="hrm",
+        clock=Clock.LOCAL_ASSUMED,
         utc_offset_s=utc_offset_s(start_ms, timezone),
     )
     if interval == POLAR_RR_MODE:

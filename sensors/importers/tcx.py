@@ -34,7 +34,9 @@ def read_tcx(path: Path, source: IO[bytes], timezone: tzinfo) -> ImportedFile:
         UnreadableFileError: No trackpoint carries a heart rate.
     """
     reader = _TcxReader(path, timezone)
-    for element in iter_elements(source, {"Trackpoint", "Activity"}, reader.note_damage):
+    for element in iter_elements(
+        source, {"Trackpoint", "Activity"}, reader.note_damage
+    ):
         if local_name(element.tag) == "Trackpoint":
             reader.take_trackpoint(element)
         else:
@@ -56,7 +58,9 @@ class _TcxReader:
         self.naive_times = 0
 
     def _new_session(self) -> ImportedSession:
-        return ImportedSession(source_name=self.path.name, file_format="tcx", clock=Clock.UTC)
+        return ImportedSession(
+            source_name=self.path.name, file_format="tcx", clock=Clock.UTC
+        )
 
     def note_damage(self, why: str) -> None:
         self.damage = why
@@ -68,7 +72,9 @@ class _TcxReader:
             return  # a point without time or heart rate carries nothing for us
         series = self.current.heart_rate
         try:
-            t_ms, naive = parse_instant(time_text, self.timezone, series.t_ms[-1] if series else 0)
+            t_ms, naive = parse_instant(
+                time_text, self.timezone, series.t_ms[-1] if series else 0
+            )
             bpm = int(float(bpm_text))
         except (TimeParseError, ValueError):
             self.bad_times += 1
@@ -84,7 +90,9 @@ class _TcxReader:
         if session.heart_rate:
             session.sport = sport
             session.clock = Clock.LOCAL_ASSUMED if self.naive_times else Clock.UTC
-            session.utc_offset_s = utc_offset_s(session.heart_rate.t_ms[0], self.timezone)
+            session.utc_offset_s = utc_offset_s(
+                session.heart_rate.t_ms[0], self.timezone
+            )
             self.sessions.append(session)
         self.current = self._new_session()
         self.naive_times = 0

@@ -43,7 +43,9 @@ def test_a_bad_file_does_not_stop_the_batch(store: Store, tmp_path: Path):
 def test_same_workout_from_two_files_counts_once(store: Store, tmp_path: Path):
     """A FIT and its TCX export overlap in time: the FIT is kept, the TCX linked to it."""
     tcx = tmp_path / "export.tcx"
-    lines = ["<TrainingCenterDatabase><Activities><Activity Sport='Biking'><Lap><Track>"]
+    lines = [
+        "<TrainingCenterDatabase><Activities><Activity Sport='Biking'><Lap><Track>"
+    ]
     for second in range(0, 1700, 10):
         minutes, seconds = divmod(second, 60)
         lines.append(
@@ -58,7 +60,10 @@ def test_same_workout_from_two_files_counts_once(store: Store, tmp_path: Path):
 
     by_source = {s.source: s for s in store.sessions()}
     assert by_source["vivoactive-hr-indoor-rowing.fit"].duplicate_of is None
-    assert by_source["export.tcx"].duplicate_of == by_source["vivoactive-hr-indoor-rowing.fit"].id
+    assert (
+        by_source["export.tcx"].duplicate_of
+        == by_source["vivoactive-hr-indoor-rowing.fit"].id
+    )
 
 
 def test_crash_in_the_middle_of_a_file_leaves_nothing_of_it(tmp_path: Path):

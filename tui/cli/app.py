@@ -60,17 +60,27 @@ class FitlearnGroup(click.Group):
 def configure_logging(verbosity: int) -> None:
     """Log to stderr: warnings by default, INFO with -v, DEBUG with -vv."""
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", force=True
+    )
 
 
-@click.group(cls=FitlearnGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=FitlearnGroup, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.option(
-    "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="Database file. Default: $FITLEARN_DB, else fitlearn.db in your data folder.",
 )
 @click.option(
-    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-    default=None, help="Config file (TOML). Default: $FITLEARN_CONFIG, else config.toml "
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Config file (TOML). Default: $FITLEARN_CONFIG, else config.toml "
     "in your config folder.",
 )
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")

@@ -12,7 +12,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from fitlearn.ingest import BatchResult, FileResult, Outcome, collect_files, import_files
+from fitlearn.ingest import (
+    BatchResult,
+    FileResult,
+    Outcome,
+    collect_files,
+    import_files,
+)
 from tui.cli.app import AppContext, pass_app
 from tui.config import load_zone
 from tui.report import build_report, recommendation_dict, session_dicts, today_dict
@@ -26,19 +32,26 @@ stderr = Console(stderr=True, highlight=False)
     "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
 )
 @click.option(
-    "--timezone", "timezone_name", metavar="ZONE",
+    "--timezone",
+    "timezone_name",
+    metavar="ZONE",
     help="IANA zone for files that write local times (default: config, else this "
     "machine's zone).",
 )
 @click.option(
-    "--start", "start", metavar="ISO", type=click.DateTime(
+    "--start",
+    "start",
+    metavar="ISO",
+    type=click.DateTime(
         formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
     ),
     help="Start time for files that carry no date (RR lists, device-relative clocks).",
 )
 @pass_app
 def import_command(
-    app: AppContext, paths: tuple[Path, ...], timezone_name: str | None,
+    app: AppContext,
+    paths: tuple[Path, ...],
+    timezone_name: str | None,
     start: datetime | None,
 ) -> None:
     """Import workout files (FIT, TCX, GPX, CSV, RR lists, Polar HRM).
@@ -49,7 +62,9 @@ def import_command(
     zone = load_zone(timezone_name) if timezone_name else app.config.timezone()
     start_ms = None
     if start is not None:
-        start_ms = round((start if start.tzinfo else start.replace(tzinfo=zone)).timestamp() * 1000)
+        start_ms = round(
+            (start if start.tzinfo else start.replace(tzinfo=zone)).timestamp() * 1000
+        )
     files = collect_files(paths)
     if not files:
         raise click.ClickException("No workout files found in the given paths.")
@@ -60,7 +75,9 @@ def import_command(
         def advance(result: FileResult) -> None:
             progress.update(task, advance=1, description=result.path.name[:30])
 
-        batch = import_files(store, files, zone, start_ms=start_ms, on_file_done=advance)
+        batch = import_files(
+            store, files, zone, start_ms=start_ms, on_file_done=advance
+        )
     print_batch_summary(batch)
     if batch.failed:
         raise SystemExit(1)
@@ -68,12 +85,16 @@ def import_command(
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("{task.description:<30}"), BarColumn(), MofNCompleteColumn(),
-        console=stderr, transient=True,
+        TextColumn("{task.description:<30}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=stderr,
+        transient=True,
     )
 
 
 def print_batch_summary(batch: BatchResult) -> None:
+    """Warnings and errors on stderr, then a table of what each file gave."""
     for result in batch.files:
         for warning in result.warnings:
             stderr.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
@@ -81,11 +102,16 @@ def print_batch_summary(batch: BatchResult) -> None:
             stderr.print(f"[red]error:[/] {result.error}", soft_wrap=True)
     table = Table(title="Import summary", title_justify="left")
     for column in ("file", "result", "sessions", "HR samples", "RR intervals"):
-        table.add_column(column, justify="left" if column in ("file", "result") else "right")
+        table.add_column(
+            column, justify="left" if column in ("file", "result") else "right"
+        )
     for result in batch.files:
         table.add_row(
-            result.path.name, str(result.outcome), str(len(result.session_ids)),
-            str(result.samples), str(result.rr_intervals),
+            result.path.name,
+            str(result.outcome),
+            str(len(result.session_ids)),
+            str(result.samples),
+            str(result.rr_intervals),
         )
     stdout.print(table)
     stdout.print(
@@ -99,15 +125,19 @@ def _print_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
 
-def _day_option() -> Any:
-    return click.option(
-        "--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-        help="Day to report (YYYY-MM-DD). Default: the latest day with data.",
-    )
+day_option = click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Day to report (YYYY-MM-DD). Default: the latest day with data.",
+)
 
 
 @click.command("sessions")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per session.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print a JSON list, one object per session."
+)
 @pass_app
 def sessions_command(app: AppContext, as_json: bool) -> None:
     """List stored sessions with their heart-rate summary."""
@@ -117,7 +147,15 @@ def sessions_command(app: AppContext, as_json: bool) -> None:
         _print_json(rows)
         return
     table = Table(title=f"{len(rows)} sessions", title_justify="left")
-    for column in ("id", "start (local)", "source", "duration", "HR min/med/max", "RR", "TRIMP"):
+    for column in (
+        "id",
+        "start (local)",
+        "source",
+        "duration",
+        "HR min/med/max",
+        "RR",
+        "TRIMP",
+    ):
         table.add_column(column)
     for row in rows:
         table.add_row(*_session_cells(row))
@@ -126,16 +164,30 @@ def sessions_command(app: AppContext, as_json: bool) -> None:
 
 def _session_cells(row: dict[str, Any]) -> list[str]:
     start = (row["start_local"] or row["start"] or "no date")[:16].replace("T", " ")
-    hr = f"{row['hr_min']}/{row['hr_median']:g}/{row['hr_max']}" if row["samples"] else "-"
+    hr = (
+        f"{row['hr_min']}/{row['hr_median']:g}/{row['hr_max']}"
+        if row["samples"]
+        else "-"
+    )
     copy = f" (copy of {row['duplicate_of']})" if row["duplicate_of"] else ""
     trimp = f"{row['trimp']:.0f}" if row["trimp"] is not None else "-"
     minutes = f"{(row['duration_s'] or 0) / 60:.0f} min"
-    return [str(row["id"]), start, row["source"] + copy, minutes, hr, str(row["rr_count"]), trimp]
+    return [
+        str(row["id"]),
+        start,
+        row["source"] + copy,
+        minutes,
+        hr,
+        str(row["rr_count"]),
+        trimp,
+    ]
 
 
 @click.command("today")
-@click.option("--json", "as_json", is_flag=True, help="Print the day's features as JSON.")
-@_day_option()
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the day's features as JSON."
+)
+@day_option
 @pass_app
 def today_command(app: AppContext, as_json: bool, day: datetime | None) -> None:
     """Show load, fitness, form and readiness of the latest day."""
@@ -158,22 +210,26 @@ def format_today(v: dict[str, Any]) -> str:
         return "n/a" if value is None else format(value, spec)
 
     profile = v["profile"]
-    return "\n".join([
-        f"Day {v['date']}: {v['sessions']} session(s), load {num('load')} (TRIMP)",
-        f"Fitness CTL {num('ctl')}  fatigue ATL {num('atl')}  form TSB {num('tsb', '+.1f')}"
-        f"  ACWR {num('acwr', '.2f')}",
-        f"Resting HR {num('resting_hr')} bpm (trend {num('resting_hr_trend', '+.1f')})"
-        f"  lnRMSSD {num('ln_rmssd', '.2f')} (baseline {num('hrv_baseline', '.2f')})",
-        f"Readiness {num('readiness', '.0f')} ({v['readiness_status']}, "
-        f"from {v['readiness_basis']})",
-        f"Profile: HRmax {profile['hr_max']:g} ({profile['hr_max_source']}), "
-        f"HRrest {profile['hr_rest']:g} ({profile['hr_rest_source']})",
-    ])
+    return "\n".join(
+        [
+            f"Day {v['date']}: {v['sessions']} session(s), load {num('load')} (TRIMP)",
+            f"Fitness CTL {num('ctl')}  fatigue ATL {num('atl')}  form TSB {num('tsb', '+.1f')}"
+            f"  ACWR {num('acwr', '.2f')}",
+            f"Resting HR {num('resting_hr')} bpm (trend {num('resting_hr_trend', '+.1f')})"
+            f"  lnRMSSD {num('ln_rmssd', '.2f')} (baseline {num('hrv_baseline', '.2f')})",
+            f"Readiness {num('readiness', '.0f')} ({v['readiness_status']}, "
+            f"from {v['readiness_basis']})",
+            f"Profile: HRmax {profile['hr_max']:g} ({profile['hr_max_source']}), "
+            f"HRrest {profile['hr_rest']:g} ({profile['hr_rest_source']})",
+        ]
+    )
 
 
 @click.command("recommend")
-@click.option("--json", "as_json", is_flag=True, help="Print the recommendation as JSON.")
-@_day_option()
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the recommendation as JSON."
+)
+@day_option
 @pass_app
 def recommend_command(app: AppContext, as_json: bool, day: datetime | None) -> None:
     """Recommend the next workout, with the reason."""
@@ -192,5 +248,7 @@ def format_recommendation(v: dict[str, Any]) -> str:
     target = ""
     if v["target_zone"] is not None:
         low, high = v["zone_bpm"]
-        target = f", zone {v['target_zone']} ({low}-{high} bpm), {v['duration_min']} min"
+        target = (
+            f", zone {v['target_zone']} ({low}-{high} bpm), {v['duration_min']} min"
+        )
     return f"Next: {v['workout']}{target}\nWhy: {v['reason']} [{v['recommender']}]"

@@ -10,9 +10,9 @@ from fitlearn.ingest import collect_files, import_files
 from fitlearn.store import Store
 from tui.cli.app import AppContext, pass_app
 from tui.cli.data import (
-    print_batch_summary,
     format_recommendation,
     format_today,
+    print_batch_summary,
     stdout,
 )
 from tui.locations import data_dir, samples_dir
@@ -31,10 +31,15 @@ def dashboard_command(app: AppContext) -> None:
 
 
 @click.command("demo")
-@click.option("--no-tui", is_flag=True, help="Print the results instead of opening the dashboard.")
 @click.option(
-    "--samples", "samples", type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None, help="Folder of workout files (default: the bundled data-samples/).",
+    "--no-tui", is_flag=True, help="Print the results instead of opening the dashboard."
+)
+@click.option(
+    "--samples",
+    "samples",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of workout files (default: the bundled data-samples/).",
 )
 @click.pass_context
 def demo_command(ctx: click.Context, no_tui: bool, samples: Path | None) -> None:
@@ -45,7 +50,9 @@ def demo_command(ctx: click.Context, no_tui: bool, samples: Path | None) -> None
     """
     app: AppContext = ctx.obj
     folder = samples or _find_samples()
-    db_path = app.db_path if ctx.find_root().params.get("db_path") else data_dir() / "demo.db"
+    db_path = (
+        app.db_path if ctx.find_root().params.get("db_path") else data_dir() / "demo.db"
+    )
     _remove_database(db_path)
     with Store(db_path) as store:
         batch = import_files(store, collect_files([folder]), app.config.timezone())
@@ -54,7 +61,9 @@ def demo_command(ctx: click.Context, no_tui: bool, samples: Path | None) -> None
             report = build_report(store, app.config)
             values = today_dict(report)
             stdout.print()
-            stdout.print(format_today(values) if values else "No dated sessions in the samples.")
+            stdout.print(
+                format_today(values) if values else "No dated sessions in the samples."
+            )
             stdout.print()
             stdout.print(format_recommendation(recommendation_dict(report)))
             stdout.print(f"\nDemo database: {db_path}")

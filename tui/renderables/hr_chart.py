@@ -61,7 +61,13 @@ def render_hr_chart(
     ]
     text = Text()
     for row in range(height, 0, -1):
-        label = f"{high:>3.0f} " if row == height else f"{low + 5:>3.0f} " if row == 1 else " " * 4
+        label = (
+            f"{high:>3.0f} "
+            if row == height
+            else f"{low + 5:>3.0f} "
+            if row == 1
+            else " " * 4
+        )
         text.append(label, style="dim")
         for column, level in zip(columns, levels, strict=True):
             if level is None or column is None:
@@ -75,10 +81,14 @@ def render_hr_chart(
     return text
 
 
-def render_zone_legend(zones_bpm: Sequence[tuple[int, int]], seconds: Sequence[float]) -> Text:
+def render_zone_legend(
+    zones_bpm: Sequence[tuple[int, int]], seconds: Sequence[float]
+) -> Text:
     """`Z1 60-137 12m  Z2 ...` with each zone in its colour."""
     text = Text()
-    for zone, ((low, high), spent) in enumerate(zip(zones_bpm, seconds, strict=True), 1):
+    for zone, ((low, high), spent) in enumerate(
+        zip(zones_bpm, seconds, strict=True), 1
+    ):
         if zone > 1:
             text.append("  ")
         text.append(f"Z{zone} ", style=f"bold {ZONE_STYLES[zone - 1]}")

@@ -18,14 +18,19 @@ class HeartRatePanel(Static):
     """The selected session's heart-rate curve over its zones."""
 
     def show(
-        self, title: str, bpm: Sequence[float], zones_bpm: Sequence[tuple[int, int]],
+        self,
+        title: str,
+        bpm: Sequence[float],
+        zones_bpm: Sequence[tuple[int, int]],
         zone_seconds: Sequence[float],
     ) -> None:
         """Draw a session (sized to the panel's current content area)."""
         self.border_title = title
         height = max(1, self.content_size.height - 1)
         chart = render_hr_chart(bpm, zones_bpm, self.content_size.width, height)
-        self.update(Text.assemble(chart, "\n", render_zone_legend(zones_bpm, zone_seconds)))
+        self.update(
+            Text.assemble(chart, "\n", render_zone_legend(zones_bpm, zone_seconds))
+        )
 
 
 class TodayPanel(Static):
@@ -49,15 +54,17 @@ def _num(values: dict[str, Any], key: str, spec: str = ".1f") -> str:
 def format_today_lines(v: dict[str, Any]) -> str:
     """Five short lines that fit the right half of an 80-column dashboard."""
     estimated = "" if "profile" in v["profile"]["hr_max_source"] else " (estimated)"
-    return "\n".join([
-        f"Load {_num(v, 'load')}  CTL {_num(v, 'ctl')}  ATL {_num(v, 'atl')}",
-        f"TSB {_num(v, 'tsb', '+.1f')}  ACWR {_num(v, 'acwr', '.2f')}",
-        f"Readiness {_num(v, 'readiness', '.0f')} ({v['readiness_status']}, "
-        f"{v['readiness_basis']})",
-        f"lnRMSSD {_num(v, 'ln_rmssd', '.2f')} vs {_num(v, 'hrv_baseline', '.2f')}  "
-        f"rest HR {_num(v, 'resting_hr', '.0f')}",
-        f"HRmax {v['profile']['hr_max']:g}  HRrest {v['profile']['hr_rest']:g}{estimated}",
-    ])
+    return "\n".join(
+        [
+            f"Load {_num(v, 'load')}  CTL {_num(v, 'ctl')}  ATL {_num(v, 'atl')}",
+            f"TSB {_num(v, 'tsb', '+.1f')}  ACWR {_num(v, 'acwr', '.2f')}",
+            f"Readiness {_num(v, 'readiness', '.0f')} ({v['readiness_status']}, "
+            f"{v['readiness_basis']})",
+            f"lnRMSSD {_num(v, 'ln_rmssd', '.2f')} vs {_num(v, 'hrv_baseline', '.2f')}  "
+            f"rest HR {_num(v, 'resting_hr', '.0f')}",
+            f"HRmax {v['profile']['hr_max']:g}  HRrest {v['profile']['hr_rest']:g}{estimated}",
+        ]
+    )
 
 
 class RecommendationPanel(Static):

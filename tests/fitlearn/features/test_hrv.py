@@ -14,7 +14,11 @@ from tests.conftest import CASES
 def _feat01() -> tuple[list[float], list[int]]:
     rows = list(csv.DictReader((CASES / "FEAT-01.rr.csv").read_text().splitlines()))
     values = [float(row["rr_ms"]) for row in rows]
-    flagged = [int(row["beat_index"]) for row in rows if row["expected_artifact"].startswith("yes")]
+    flagged = [
+        int(row["beat_index"])
+        for row in rows
+        if row["expected_artifact"].startswith("yes")
+    ]
     return values, flagged
 
 

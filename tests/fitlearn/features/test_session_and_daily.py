@@ -22,30 +22,44 @@ PROFILE = resolve_profile(Profile(hr_max=200, hr_rest=50, sex="male"), None)
 
 def _hr(rows: list[tuple[int, int, int]]) -> pl.DataFrame:
     return pl.DataFrame(
-        rows, schema={"session_id": pl.Int64, "t_ms": pl.Int64, "bpm": pl.Int16}, orient="row"
+        rows,
+        schema={"session_id": pl.Int64, "t_ms": pl.Int64, "bpm": pl.Int16},
+        orient="row",
     )
 
 
 def _no_rr() -> pl.DataFrame:
-    return pl.DataFrame(schema={
-        "session_id": pl.Int64, "seq": pl.Int64, "t_ms": pl.Int64, "rr_ms": pl.Float64,
-        "after_gap": pl.Boolean,
-    })
+    return pl.DataFrame(
+        schema={
+            "session_id": pl.Int64,
+            "seq": pl.Int64,
+            "t_ms": pl.Int64,
+            "rr_ms": pl.Float64,
+            "after_gap": pl.Boolean,
+        }
+    )
 
 
 def test_zones_and_trimp_by_hand():
     # HRR 0.5 for 60 s, then 0.9 for 60 s (a 10-minute pause in between does not count).
-    rows = [(1, i * 1000, 125) for i in range(60)] + [(1, 60_000 + 600_000 + i * 1000, 185)
-                                                       for i in range(61)]
+    rows = [(1, i * 1000, 125) for i in range(60)] + [
+        (1, 60_000 + 600_000 + i * 1000, 185) for i in range(61)
+    ]
     features = session_features(_hr(rows), _no_rr(), PROFILE).row(0, named=True)
 
     assert features["z1_s"] == pytest.approx(59 + 30)  # 59 s + the 30 s gap cap
     assert features["z5_s"] == pytest.approx(60)
-    expected = 89 / 60 * 0.5 * 0.64 * math.exp(1.92 * 0.5) + 1.0 * 0.9 * 0.64 * math.exp(
-        1.92 * 0.9
-    )
+    expected = 89 / 60 * 0.5 * 0.64 * math.exp(
+        1.92 * 0.5
+    ) + 1.0 * 0.9 * 0.64 * math.exp(1.92 * 0.9)
     assert features["trimp"] == pytest.approx(expected, rel=1e-4)
-    assert zone_bounds_bpm(PROFILE) == [(50, 140), (140, 155), (155, 170), (170, 185), (185, 200)]
+    assert zone_bounds_bpm(PROFILE) == [
+        (50, 140),
+        (140, 155),
+        (155, 170),
+        (170, 185),
+        (185, 200),
+    ]
 
 
 def test_imp02_missing_values_never_reach_features(store: Store):
@@ -78,16 +92,34 @@ def test_resting_hr_is_the_lowest_full_five_minute_mean():
 def _sessions(loads: dict[int, float], **extra: object) -> pl.DataFrame:
     start = 1_700_000_000_000 - 1_700_000_000_000 % DAY_MS
     rows = [
-        {"session_id": i, "start_ms": start + day * DAY_MS + 3_600_000, "utc_offset_s": 0,
-         "clock": "utc", "duplicate_of": None, "trimp": load, "duration_s": 3600.0,
-         "resting_hr": None, "ln_rmssd": None} | extra
+        {
+            "session_id": i,
+            "start_ms": start + day * DAY_MS + 3_600_000,
+            "utc_offset_s": 0,
+            "clock": "utc",
+            "duplicate_of": None,
+            "trimp": load,
+            "duration_s": 3600.0,
+            "resting_hr": None,
+            "ln_rmssd": None,
+        }
+        | extra
         for i, (day, load) in enumerate(loads.items())
     ]
-    return pl.DataFrame(rows, schema={
-        "session_id": pl.Int64, "start_ms": pl.Int64, "utc_offset_s": pl.Int64,
-        "clock": pl.String, "duplicate_of": pl.Int64, "trimp": pl.Float64,
-        "duration_s": pl.Float64, "resting_hr": pl.Float64, "ln_rmssd": pl.Float64,
-    })
+    return pl.DataFrame(
+        rows,
+        schema={
+            "session_id": pl.Int64,
+            "start_ms": pl.Int64,
+            "utc_offset_s": pl.Int64,
+            "clock": pl.String,
+            "duplicate_of": pl.Int64,
+            "trimp": pl.Float64,
+            "duration_s": pl.Float64,
+            "resting_hr": pl.Float64,
+            "ln_rmssd": pl.Float64,
+        },
+    )
 
 
 def test_ctl_atl_tsb_follow_the_recursion():
@@ -106,7 +138,7 @@ def test_ctl_atl_tsb_follow_the_recursion():
 
 
 def test_acwr_needs_28_days_and_is_acute_over_chronic():
-    daily = daily_features(_sessions({day: 10.0 for day in range(35)} | {35: 80.0}))
+    daily = daily_features(_sessions(dict.fromkeys(range(35), 10.0) | {35: 80.0}))
 
     assert daily["acwr"][26] is None
     assert daily["acwr"][27] == pytest.approx(1.0)
@@ -123,8 +155,12 @@ def test_idle_days_until_a_date_decay_fitness():
 
 def test_hrv_readiness_against_the_persons_own_baseline():
     values = [4.0, 4.1, 3.9, 4.0, 4.1, 3.9, 4.0, 3.5]
-    frames = [_sessions({day: 10.0}, ln_rmssd=v).with_columns(session_id=pl.lit(day, pl.Int64))
-              for day, v in enumerate(values)]
+    frames = [
+        _sessions({day: 10.0}, ln_rmssd=v).with_columns(
+            session_id=pl.lit(day, pl.Int64)
+        )
+        for day, v in enumerate(values)
+    ]
     daily = daily_features(pl.concat(frames))
 
     last = daily.row(-1, named=True)
@@ -137,11 +173,17 @@ def test_hrv_readiness_against_the_persons_own_baseline():
 
 
 def test_undated_and_duplicate_sessions_do_not_count():
-    sessions = pl.concat([
-        _sessions({0: 100.0}),
-        _sessions({0: 100.0}, duplicate_of=0).with_columns(session_id=pl.lit(1, pl.Int64)),
-        _sessions({0: 100.0}, clock="relative").with_columns(session_id=pl.lit(2, pl.Int64)),
-    ])
+    sessions = pl.concat(
+        [
+            _sessions({0: 100.0}),
+            _sessions({0: 100.0}, duplicate_of=0).with_columns(
+                session_id=pl.lit(1, pl.Int64)
+            ),
+            _sessions({0: 100.0}, clock="relative").with_columns(
+                session_id=pl.lit(2, pl.Int64)
+            ),
+        ]
+    )
 
     assert daily_features(sessions)["load"].to_list() == [100.0]
 
@@ -159,6 +201,8 @@ def test_cached_refresh_equals_a_full_recompute(tmp_path):
         fresh = FeatureService(full, Profile()).refresh()
 
     assert step.daily.equals(fresh.daily)
-    assert step.sessions.drop("session_id").sort("source").equals(
-        fresh.sessions.drop("session_id").sort("source")
+    assert (
+        step.sessions.drop("session_id")
+        .sort("source")
+        .equals(fresh.sessions.drop("session_id").sort("source"))
     )

@@ -18,7 +18,8 @@ def _columns(path: Path) -> dict[str, list[tuple[str, str, int, int]]]:
     """Per table: (column, type, not null, pk position); the shape a query relies on."""
     with sqlite3.connect(path) as conn:
         tables = [
-            name for (name,) in conn.execute(
+            name
+            for (name,) in conn.execute(
                 "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
                 "AND name != 'schema_migrations'"
             )

@@ -27,14 +27,20 @@ def test_imp02_invalid_heart_rate_byte_is_missing_not_255():
 
     lines = (CASES / "IMP-02.expected.csv").read_text().splitlines()
     expected = [row for row in csv.DictReader(lines) if row["expected_heart_rate"]]
-    assert session.heart_rate.bpm == [int(row["expected_heart_rate"]) for row in expected]
-    assert session.heart_rate.t_ms == [_utc_ms(row["timestamp_utc"]) for row in expected]
+    assert session.heart_rate.bpm == [
+        int(row["expected_heart_rate"]) for row in expected
+    ]
+    assert session.heart_rate.t_ms == [
+        _utc_ms(row["timestamp_utc"]) for row in expected
+    ]
     assert 255 not in session.heart_rate.bpm
 
 
 def test_imp04_offset_comes_from_the_files_local_timestamp():
     """IMP-04 (1): local_timestamp - timestamp = +3 h; samples stay in UTC."""
-    session = read_workout(CASES / "IMP-04.fit", ZoneInfo("America/New_York")).sessions[0]
+    session = read_workout(CASES / "IMP-04.fit", ZoneInfo("America/New_York")).sessions[
+        0
+    ]
 
     assert session.utc_offset_s == 10800
     assert session.heart_rate.t_ms[0] == _utc_ms("2024-07-15T03:00:00Z")
@@ -91,7 +97,8 @@ def test_file_cut_off_midway_keeps_intact_records(tmp_path: Path):
     kept = len(result.sessions[0].heart_rate)
     assert 500 < kept < 1641
     assert len(result.warnings) == 1
-    assert "cut off" in result.warnings[0] and f"Kept the {kept}" in result.warnings[0]
+    assert "cut off" in result.warnings[0]
+    assert f"Kept the {kept}" in result.warnings[0]
 
 
 def test_bad_checksum_keeps_records_and_warns(tmp_path: Path):
@@ -129,4 +136,5 @@ def _fix_crc(data: bytes) -> bytes:
     from fitdecode.utils import compute_crc
 
     body = data[:-2]
-    return body + compute_crc(body).to_bytes(2, "little")
+    crc: int = compute_crc(body)
+    return body + crc.to_bytes(2, "little")

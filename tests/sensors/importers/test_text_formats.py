@@ -26,7 +26,9 @@ def test_imp04_offset_from_zone_at_the_workouts_own_date():
     """IMP-04 (2): summer and winter dates get their own offsets, not today's."""
     for row in csv.DictReader((CASES / "IMP-04.vectors.csv").read_text().splitlines()):
         utc = datetime.fromisoformat(row["utc_instant"].replace("Z", "+00:00"))
-        offset = utc_offset_s(round(utc.timestamp() * 1000), ZoneInfo(row["tz_for_fallback"]))
+        offset = utc_offset_s(
+            round(utc.timestamp() * 1000), ZoneInfo(row["tz_for_fallback"])
+        )
         assert offset == int(row["expected_utc_offset_s"]), row["case"]
 
 
@@ -39,7 +41,8 @@ def test_imp04_spring_forward_duration_is_real_elapsed_time(tmp_path: Path):
 
     assert session.clock is Clock.LOCAL_ASSUMED
     assert [_iso(t) for t in session.heart_rate.t_ms] == [
-        "2024-03-31T00:30:00+00:00", "2024-03-31T02:30:00+00:00",
+        "2024-03-31T00:30:00+00:00",
+        "2024-03-31T02:30:00+00:00",
     ]
 
 
@@ -54,7 +57,8 @@ def test_imp04_fall_back_repeated_hour_stays_two_ordered_samples(tmp_path: Path)
     session = read_workout(path, BERLIN).sessions[0]
 
     times = session.heart_rate.t_ms
-    assert times == sorted(times) and len(set(times)) == 5
+    assert times == sorted(times)
+    assert len(set(times)) == 5
     assert _iso(times[1]) == "2024-10-27T00:30:00+00:00"
     assert _iso(times[3]) == "2024-10-27T01:30:00+00:00"
 
@@ -68,14 +72,18 @@ def test_csv_delimiters_headers_and_rr(tmp_path: Path):
     tabbed = read_workout(tab, UTC).sessions[0]
     plain = read_workout(bare, UTC).sessions[0]
 
-    assert tabbed.heart_rate.bpm == [60, 61] and tabbed.rr.rr_ms == [1000.0, 980.0]
+    assert tabbed.heart_rate.bpm == [60, 61]
+    assert tabbed.rr.rr_ms == [1000.0, 980.0]
     assert tabbed.heart_rate.t_ms[0] == 1_700_000_000_000
-    assert plain.heart_rate.bpm == [70, 71] and plain.clock is Clock.UTC
+    assert plain.heart_rate.bpm == [70, 71]
+    assert plain.clock is Clock.UTC
 
 
 def test_csv_bad_rows_are_skipped_with_one_warning(tmp_path: Path):
     path = tmp_path / "mixed.csv"
-    path.write_text("timestamp,bpm\n2024-01-01T10:00:00Z,70\nyesterday,71\n2024-01-01T10:00:02Z,0\n")
+    path.write_text(
+        "timestamp,bpm\n2024-01-01T10:00:00Z,70\nyesterday,71\n2024-01-01T10:00:02Z,0\n"
+    )
 
     result = read_workout(path, UTC)
 
@@ -95,7 +103,8 @@ def test_csv_without_heart_rate_columns_says_what_to_name_them(tmp_path: Path):
 def test_csv_sample_with_rr_from_a_real_strap():
     session = read_workout(SAMPLES / "fenix5-run-with-rr.csv", UTC).sessions[0]
 
-    assert len(session.heart_rate) == 21 and len(session.rr) == 113
+    assert len(session.heart_rate) == 21
+    assert len(session.rr) == 113
     assert (min(session.heart_rate.bpm), max(session.heart_rate.bpm)) == (56, 112)
 
 
@@ -157,8 +166,12 @@ def test_gpx_heart_rate_in_every_common_namespace(tmp_path: Path):
 
 def test_gpx_without_heart_rate_is_a_clear_error(tmp_path: Path):
     path = tmp_path / "walk.gpx"
-    path.write_text(GPX_TEMPLATE.replace("<extensions>", "<x>").replace("</extensions>", "</x>")
-                    .replace("hr>", "cad>").replace("heartrate>", "cadence>"))
+    path.write_text(
+        GPX_TEMPLATE.replace("<extensions>", "<x>")
+        .replace("</extensions>", "</x>")
+        .replace("hr>", "cad>")
+        .replace("heartrate>", "cadence>")
+    )
 
     with pytest.raises(UnreadableFileError, match=r"walk\.gpx: nothing to import"):
         read_workout(path, UTC)
@@ -169,17 +182,25 @@ def test_polar_hrm_rr_recording_is_dated_in_local_time():
     result = read_workout(SAMPLES / "polar-s810-exercise-rr.hrm", zone)
     session = result.sessions[0]
 
-    assert len(session.rr) == 4117 and len(session.heart_rate) == 0
-    assert session.clock is Clock.LOCAL_ASSUMED and session.utc_offset_s == 7200
+    assert len(session.rr) == 4117
+    assert len(session.heart_rate) == 0
+    assert session.clock is Clock.LOCAL_ASSUMED
+    assert session.utc_offset_s == 7200
     # 08:50:31 in Helsinki (UTC+2) is 06:50:31 UTC; the first beat ends one RR later.
-    assert _iso(session.rr.t_ms[0] - round(session.rr.rr_ms[0])) == "2008-02-08T06:50:31+00:00"
+    assert (
+        _iso(session.rr.t_ms[0] - round(session.rr.rr_ms[0]))
+        == "2008-02-08T06:50:31+00:00"
+    )
 
 
 def test_rr_list_has_relative_times_until_given_a_start():
     relative = read_workout(SAMPLES / "rest-rr.txt", UTC).sessions[0]
-    anchored = read_workout(SAMPLES / "rest-rr.txt", UTC, start_ms=1_700_000_000_000).sessions[0]
+    anchored = read_workout(
+        SAMPLES / "rest-rr.txt", UTC, start_ms=1_700_000_000_000
+    ).sessions[0]
 
-    assert relative.clock is Clock.RELATIVE and len(relative.rr) == 910
+    assert relative.clock is Clock.RELATIVE
+    assert len(relative.rr) == 910
     assert anchored.clock is Clock.UTC
     assert anchored.rr.t_ms[0] == 1_700_000_000_000 + relative.rr.t_ms[0]
 
@@ -188,11 +209,14 @@ def test_gzipped_copy_reads_like_the_original(tmp_path: Path):
     import gzip
 
     packed = tmp_path / "ride.csv.gz"
-    packed.write_bytes(gzip.compress((SAMPLES / "edge820-ride-with-rr.csv").read_bytes()))
+    packed.write_bytes(
+        gzip.compress((SAMPLES / "edge820-ride-with-rr.csv").read_bytes())
+    )
 
     session = read_workout(packed, UTC).sessions[0]
 
-    assert len(session.heart_rate) == 15 and len(session.rr) == 126
+    assert len(session.heart_rate) == 15
+    assert len(session.rr) == 126
 
 
 def test_unknown_suffix_is_rejected_with_the_supported_list(tmp_path: Path):

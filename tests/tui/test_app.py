@@ -1,0 +1,93 @@
+"""The dashboard, driven with Textual's Pilot on a real database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fitlearn.ingest import collect_files, import_files
+from fitlearn.store import Store
+from tests.conftest import SAMPLES, UTC
+from tests.svg_text import svg_to_text
+from tui.app import make_app
+from tui.config import Config
+from tui.renderables.hr_chart import bucket_means, render_hr_chart, zone_of
+from tui.widgets.panels import HeartRatePanel, RecommendationPanel, TodayPanel
+
+ZONES = [(60, 120), (120, 140), (140, 160), (160, 175), (175, 190)]
+
+
+def _database(tmp_path: Path) -> Path:
+    path = tmp_path / "dash.db"
+    with Store(path) as store:
+        import_files(store, collect_files([SAMPLES]), UTC)
+    return path
+
+
+async def test_dashboard_shows_sessions_today_and_recommendation(tmp_path: Path):
+    app = make_app(_database(tmp_path), Config(timezone_name="UTC"))
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = "\n".join(svg_to_text(app.export_screenshot()))
+
+    assert "edge820-ride-w" in screen  # newest session first
+    assert "Day 2017-06-12" in screen
+    assert "Next: " in screen
+    assert "TSB" in screen
+    assert "no date" in screen  # the undated RR list is listed, last
+
+
+async def test_keyboard_moves_through_sessions_and_redraws_the_curve(tmp_path: Path):
+    app = make_app(_database(tmp_path), Config(timezone_name="UTC"))
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        first = app.selected_session_id
+        first_title = app.query_one(HeartRatePanel).border_title
+        await pilot.press("down", "down")
+        await pilot.pause()
+        third = app.selected_session_id
+        third_title = app.query_one(HeartRatePanel).border_title
+
+    assert first != third
+    assert "edge820" in str(first_title)
+    assert "vivoactive" in str(third_title)
+
+
+async def test_reload_picks_up_what_another_process_imported(tmp_path: Path):
+    path = tmp_path / "live.db"
+    Store(path).close()
+    app = make_app(path, Config(timezone_name="UTC"))
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        before = app.session_rows
+        with Store(path) as writer:
+            import_files(writer, [SAMPLES / "forerunner410-run.tcx"], UTC)
+        await pilot.press("r")
+        await pilot.pause()
+        after = [row["source"] for row in app.session_rows]
+        today_title = app.query_one(TodayPanel).border_title
+        advice_title = app.query_one(RecommendationPanel).border_title
+
+    assert before == []
+    assert after == ["forerunner410-run.tcx"]
+    assert today_title == "Day 2012-12-26"
+    assert str(advice_title).startswith("Next: ")
+
+
+def test_chart_columns_take_their_zone_colour():
+    text = render_hr_chart([100.0] * 10 + [180.0] * 10, ZONES, width=24, height=4)
+    styles = {str(span.style) for span in text.spans}
+
+    assert zone_of(100, ZONES) == 1
+    assert zone_of(180, ZONES) == 5
+    assert zone_of(10, ZONES) == 1
+    assert {"grey62", "red3"} <= styles
+    assert len(text.plain.splitlines()) == 4
+
+
+def test_short_series_fill_the_width():
+    assert bucket_means([1.0, 3.0], 4) == [1.0, 1.0, 3.0, 3.0]
+    assert bucket_means([1.0, 2.0, 3.0, 4.0], 2) == [1.5, 3.5]
+    assert bucket_means([], 3) == [None, None, None]

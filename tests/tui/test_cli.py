@@ -1,0 +1,171 @@
+"""The `fitlearn` command line on a real database file."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import CASES, REPO, SAMPLES
+from tui.cli import main
+
+SESSION_KEYS = {
+    "source",
+    "start",
+    "duration_s",
+    "samples",
+    "hr_min",
+    "hr_median",
+    "hr_max",
+    "hr_mean",
+    "rr_count",
+}
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Invoke the CLI with its own database and config, and the zone set to UTC."""
+    config = tmp_path / "config.toml"
+    config.write_text('timezone = "UTC"\n')
+    monkeypatch.setenv("FITLEARN_DB", str(tmp_path / "cli.db"))
+    monkeypatch.setenv("FITLEARN_CONFIG", str(config))
+
+    def invoke(*args: str):
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def test_import_then_sessions_json(run):
+    imported = run("import", str(SAMPLES))
+    listed = run("sessions", "--json")
+
+    assert imported.exit_code == 0, imported.output
+    assert "7 imported, 0 already imported, 0 failed." in imported.output
+    sessions = {s["source"]: s for s in json.loads(listed.output)}
+    assert all(set(s) >= SESSION_KEYS for s in sessions.values())
+    rowing = sessions["vivoactive-hr-indoor-rowing.fit"]
+    assert (
+        rowing["samples"],
+        rowing["hr_min"],
+        rowing["hr_median"],
+        rowing["hr_max"],
+    ) == (
+        1641,
+        80,
+        134,
+        179,
+    )
+    assert rowing["start"] == "2017-05-18T16:37:30Z"
+    assert rowing["hr_mean"] == pytest.approx(131.42, abs=0.01)
+    assert sessions["fenix5-run-with-rr.csv"]["rr_count"] == 113
+    assert sessions["rest-rr.txt"]["start"] is None
+
+
+def test_second_import_adds_nothing(run):
+    run("import", str(SAMPLES))
+    again = run("import", str(SAMPLES))
+
+    assert again.exit_code == 0
+    assert "0 imported, 7 already imported, 0 failed." in again.output
+    assert len(json.loads(run("sessions", "--json").output)) == 7
+
+
+def test_a_broken_file_fails_clearly_and_the_rest_imports(run, tmp_path: Path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "forerunner410-run.tcx", folder)
+    (folder / "empty.tcx").write_text("<TrainingCenterDatabase/>")
+
+    result = run("import", str(folder))
+
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert errors == [
+        "error: empty.tcx: nothing to import: no trackpoint has a heart rate "
+        "(HeartRateBpm)."
+    ]
+    assert len(json.loads(run("sessions", "--json").output)) == 1
+
+
+def test_today_and_recommend_json(run):
+    run("import", str(SAMPLES))
+
+    today = json.loads(run("today", "--json").output)
+    advice = json.loads(run("recommend", "--json").output)
+
+    assert today["date"] == "2017-06-12"
+    assert {
+        "load",
+        "ctl",
+        "atl",
+        "tsb",
+        "acwr",
+        "readiness",
+        "readiness_status",
+    } <= set(today)
+    assert advice["workout"] in {"rest", "recovery", "endurance", "tempo", "intervals"}
+    assert advice["recommender"] == "rules"
+    assert "TSB" in advice["reason"]
+
+
+def test_imp04_local_start_shown_with_the_files_offset(run):
+    run("import", str(CASES / "IMP-04.fit"))
+
+    [session] = json.loads(run("sessions", "--json").output)
+
+    assert session["start"] == "2024-07-15T03:00:00Z"
+    assert session["start_local"] == "2024-07-15T06:00:00+03:00"
+
+
+def test_a_bad_config_is_one_clear_line(run, tmp_path: Path, monkeypatch):
+    config = tmp_path / "bad.toml"
+    config.write_text("[profile]\nhr_max = 'high'\n")
+    monkeypatch.setenv("FITLEARN_CONFIG", str(config))
+
+    result = CliRunner().invoke(main, ["today"])
+
+    assert result.exit_code == 1
+    assert "profile.hr_max must be a number from 100 to 240" in result.output
+
+
+def test_db_option_overrides_the_environment(run, tmp_path: Path):
+    other = tmp_path / "other.db"
+    run("--db", str(other), "import", str(CASES / "IMP-02.fit"))
+
+    assert other.exists()
+    assert json.loads(run("sessions", "--json").output) == []
+
+
+def test_demo_without_tui_prints_real_numbers(tmp_path: Path):
+    """The README's first command, through the installed console script."""
+    env = dict(
+        os.environ,
+        FITLEARN_CONFIG=str(tmp_path / "none.toml"),
+        HOME=str(tmp_path),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+    )
+    env.pop("FITLEARN_DB", None)
+    script = Path(sys.executable).with_name("fitlearn")
+
+    result = subprocess.run(
+        [str(script), "demo", "--no-tui"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "7 imported" in result.stdout
+    assert "Day 2017-06-12" in result.stdout
+    assert "Next:" in result.stdout
+    assert "Why: TSB" in result.stdout
+    assert (tmp_path / "data" / "fitlearn" / "demo.db").exists()
