@@ -26,6 +26,9 @@ MAX_SAMPLE_GAP_S = 30
 ZONE_LOWER_HRR = (0.0, 0.6, 0.7, 0.8, 0.9)
 """Lower bound of zones 1-5 as a fraction of heart-rate reserve (Z1 has none)."""
 RESTING_WINDOW_MS = 5 * 60 * 1000
+CHUNK_ROWS = 2_000_000
+"""Samples handled at once: whole sessions are grouped up to about this many rows,
+so a year of 1 Hz data is computed in slices instead of all in memory at once."""
 SUSTAINED_SAMPLES = 5
 TRIMP_WEIGHTS = {"male": (0.64, 1.92), "female": (0.86, 1.67)}
 
@@ -64,6 +67,26 @@ def zone_bounds_bpm(profile: ResolvedProfile) -> list[tuple[int, int]]:
     return [(round(lo), round(hi)) for lo, hi in zip(lowers, uppers, strict=True)]
 
 
+def session_chunks(
+    frame: pl.DataFrame, max_rows: int = CHUNK_ROWS
+) -> list[pl.DataFrame]:
+    """Split a frame sorted by `session_id` into zero-copy slices of whole sessions.
+
+    A session longer than `max_rows` makes a slice of its own.
+    """
+    if frame.height <= max_rows:
+        return [frame]
+    lengths = frame.group_by("session_id", maintain_order=True).len()["len"].to_list()
+    chunks, start, size = [], 0, 0
+    for length in lengths:
+        if size and size + length > max_rows:
+            chunks.append(frame.slice(start, size))
+            start, size = start + size, 0
+        size += length
+    chunks.append(frame.slice(start, size))
+    return chunks
+
+
 def sustained_peaks(hr: pl.DataFrame) -> pl.DataFrame:
     """Highest heart rate held for `SUSTAINED_SAMPLES` samples, per session.
 
@@ -73,13 +96,15 @@ def sustained_peaks(hr: pl.DataFrame) -> pl.DataFrame:
     held = (
         pl.col("bpm").rolling_min(SUSTAINED_SAMPLES, min_samples=1).over("session_id")
     )
-    return (
-        hr.lazy()
+    parts = [
+        chunk.lazy()
         .select("session_id", held.alias("held"))
         .group_by("session_id")
         .agg(hr_peak=pl.col("held").max().cast(pl.Float64))
         .collect()
-    )
+        for chunk in session_chunks(hr)
+    ]
+    return pl.concat(parts)
 
 
 def trimp_weights(profile: ResolvedProfile) -> tuple[float, float]:
@@ -103,7 +128,9 @@ def session_features(
     Returns:
         One row per session with the columns in `FEATURE_COLUMNS`.
     """
-    from_hr = _heart_rate_features(hr, profile)
+    from_hr = pl.concat(
+        [_heart_rate_features(chunk, profile) for chunk in session_chunks(hr)]
+    )
     from_rr = rmssd_by_session(rr) if not rr.is_empty() else _empty_rr_features()
     rr_span = rr.group_by("session_id").agg(
         rr_start=pl.col("t_ms").min(),
