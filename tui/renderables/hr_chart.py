@@ -82,9 +82,10 @@ def render_hr_chart(
 
 
 def render_zone_legend(
-    zones_bpm: Sequence[tuple[int, int]], seconds: Sequence[float]
+    zones_bpm: Sequence[tuple[int, int]], seconds: Sequence[float], width: int = 80
 ) -> Text:
-    """`Z1 60-137 12m  Z2 ...` with each zone in its colour."""
+    """`Z1 60-137 12m  Z2 ...` in zone colours; without the bpm ranges when narrow."""
+    with_ranges = width >= 70
     text = Text()
     for zone, ((low, high), spent) in enumerate(
         zip(zones_bpm, seconds, strict=True), 1
@@ -92,5 +93,6 @@ def render_zone_legend(
         if zone > 1:
             text.append("  ")
         text.append(f"Z{zone} ", style=f"bold {ZONE_STYLES[zone - 1]}")
-        text.append(f"{low}-{high} {spent / 60:.0f}m")
+        text.append(f"{low}-{high} " if with_ranges else "")
+        text.append(f"{spent / 60:.0f}m")
     return text

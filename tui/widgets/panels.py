@@ -29,7 +29,11 @@ class HeartRatePanel(Static):
         height = max(1, self.content_size.height - 1)
         chart = render_hr_chart(bpm, zones_bpm, self.content_size.width, height)
         self.update(
-            Text.assemble(chart, "\n", render_zone_legend(zones_bpm, zone_seconds))
+            Text.assemble(
+                chart,
+                "\n",
+                render_zone_legend(zones_bpm, zone_seconds, self.content_size.width),
+            )
         )
 
 

@@ -1,0 +1,44 @@
+"""Print the dashboard as text, as it looks on the bundled samples at 80x24.
+
+Used for the capture in README.md: python scripts/capture_dashboard.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from fitlearn.ingest import collect_files, import_files  # noqa: E402
+from fitlearn.store import Store  # noqa: E402
+from tests.svg_text import svg_to_text  # noqa: E402
+from tui.app import make_app  # noqa: E402
+from tui.config import Config  # noqa: E402
+
+
+async def capture(db: Path) -> list[str]:
+    """Run the app headless and return its screen."""
+    app = make_app(db, Config(timezone_name="UTC"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("down")
+        await pilot.pause()
+        return svg_to_text(app.export_screenshot())
+
+
+def main() -> None:
+    """Import the samples into a throw-away database and print the screen."""
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "capture.db"
+        with Store(db) as store:
+            import_files(store, collect_files([REPO / "data-samples"]), ZoneInfo("UTC"))
+        print("\n".join(asyncio.run(capture(db))))
+
+
+if __name__ == "__main__":
+    main()
