@@ -26,15 +26,10 @@ class HeartRatePanel(Static):
     ) -> None:
         """Draw a session (sized to the panel's current content area)."""
         self.border_title = title
-        height = max(1, self.content_size.height - 1)
-        chart = render_hr_chart(bpm, zones_bpm, self.content_size.width, height)
-        self.update(
-            Text.assemble(
-                chart,
-                "\n",
-                render_zone_legend(zones_bpm, zone_seconds, self.content_size.width),
-            )
-        )
+        width, height = self.content_size.width, max(1, self.content_size.height - 1)
+        chart = render_hr_chart(bpm, zones_bpm, width, height)
+        legend = render_zone_legend(zones_bpm, zone_seconds, width)
+        self.update(Text.assemble(chart, "\n", legend))
 
 
 class TodayPanel(Static):
