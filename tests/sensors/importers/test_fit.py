@@ -13,6 +13,7 @@ from sensors.errors import UnreadableFileError
 from sensors.importers import read_workout
 from sensors.records import Clock
 from tests.conftest import CASES, SAMPLES
+from tests.fit_builder import RECORD, TIMESTAMP_CORRELATION, FitBuilder, hrv
 
 ROWING = SAMPLES / "vivoactive-hr-indoor-rowing.fit"
 
@@ -138,3 +139,68 @@ def _fix_crc(data: bytes) -> bytes:
     body = data[:-2]
     crc: int = compute_crc(body)
     return body + crc.to_bytes(2, "little")
+
+
+FIT_2024 = 1_104_537_600  # 2024-12-31T00:00:00Z in FIT seconds (since 1989-12-31)
+
+
+def test_invalid_values_of_every_base_type_are_missing(tmp_path: Path):
+    """IMP-02's whole kind: 0xFF (uint8), 0xFFFF (uint16), 0xFFFFFFFF (uint32)."""
+    fit = FitBuilder()
+    fit.message(RECORD, [FIT_2024, 120])
+    fit.message(RECORD, [0xFFFFFFFF, 121])  # no time: cannot be placed, dropped
+    fit.message(RECORD, [FIT_2024 + 2, 0xFF])
+    fit.message(RECORD, [FIT_2024 + 3, 122])
+    fit.message(hrv(5), [800, 0xFFFF, 810, 0xFFFF, 0xFFFF])
+    path = tmp_path / "sentinels.fit"
+    path.write_bytes(fit.build())
+
+    session = read_workout(path, UTC).sessions[0]
+
+    assert session.heart_rate.bpm == [120, 122]
+    assert session.rr.rr_ms == [800.0, 810.0]
+    assert session.rr.after_gap == [False, False]
+
+
+def test_an_impossible_beat_breaks_rr_adjacency(tmp_path: Path):
+    fit = (
+        FitBuilder()
+        .message(RECORD, [FIT_2024, 70])
+        .message(hrv(4), [800, 40, 810, 805])
+    )
+    path = tmp_path / "glitch.fit"
+    path.write_bytes(fit.build())
+
+    result = read_workout(path, UTC)
+
+    assert result.sessions[0].rr.rr_ms == [800.0, 810.0, 805.0]
+    assert result.sessions[0].rr.after_gap == [False, True, False]
+    assert any("RR values outside" in w for w in result.warnings)
+
+
+def test_device_clock_with_a_correlation_message_is_real_utc(tmp_path: Path):
+    fit = FitBuilder()
+    fit.message(TIMESTAMP_CORRELATION, [FIT_2024, 1000])
+    fit.message(RECORD, [1000, 90]).message(RECORD, [1060, 95])
+    path = tmp_path / "correlated.fit"
+    path.write_bytes(fit.build())
+
+    session = read_workout(path, UTC).sessions[0]
+
+    assert session.clock is Clock.UTC
+    assert session.heart_rate.t_ms == [
+        _utc_ms("2024-12-31T00:00:00Z"),
+        _utc_ms("2024-12-31T00:01:00Z"),
+    ]
+
+
+def test_device_clock_without_any_anchor_is_stored_undated(tmp_path: Path):
+    fit = FitBuilder().message(RECORD, [5000, 90]).message(RECORD, [5030, 95])
+    path = tmp_path / "undated.fit"
+    path.write_bytes(fit.build())
+
+    result = read_workout(path, UTC)
+
+    assert result.sessions[0].clock is Clock.RELATIVE
+    assert result.sessions[0].heart_rate.t_ms == [0, 30_000]
+    assert any("no calendar date" in w for w in result.warnings)
