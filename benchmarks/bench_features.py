@@ -27,25 +27,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from synthetic_year import DAY_S, START_MS, day_of_heart_rate
+from synthetic_year import DAY_S, sessions_meta, year_arrays
 
 HR_MAX, HR_REST = 190.0, 50.0
-
-
-def year_arrays(days: int, seed: int = 7) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """session_id (int32), t_ms (int64), bpm (int16), filled day by day."""
-    rng = np.random.default_rng(seed)
-    total = days * DAY_S
-    session_id = np.empty(total, dtype=np.int32)
-    t_ms = np.empty(total, dtype=np.int64)
-    bpm = np.empty(total, dtype=np.int16)
-    second = np.arange(DAY_S, dtype=np.int64) * 1000
-    for day in range(days):
-        part = slice(day * DAY_S, (day + 1) * DAY_S)
-        session_id[part] = day + 1
-        t_ms[part] = START_MS + day * DAY_S * 1000 + second
-        bpm[part] = day_of_heart_rate(day, rng)
-    return session_id, t_ms, bpm
 
 
 def peak_rss_mb() -> float:
@@ -63,32 +47,12 @@ def fitlearn_features(hr: Any, meta: Any) -> Any:
     from fitlearn.features.session import session_features
 
     profile = resolve_profile(Profile(hr_max=HR_MAX, hr_rest=HR_REST), None)
-    no_rr = pl.DataFrame(
-        schema={
-            "session_id": pl.Int32,
-            "seq": pl.Int64,
-            "t_ms": pl.Int64,
-            "rr_ms": pl.Float64,
-            "after_gap": pl.Boolean,
-        }
-    )
+    from fitlearn.store import RR_SCHEMA
+
+    no_rr = pl.DataFrame(schema=RR_SCHEMA)
     sessions = session_features(hr, no_rr, profile)
     daily = daily_features(meta.join(sessions.drop("start_ms"), on="session_id"))
     return sessions, daily
-
-
-def meta_frame(days: int) -> Any:
-    import polars as pl
-
-    return pl.DataFrame(
-        {
-            "session_id": np.arange(1, days + 1, dtype=np.int32),
-            "start_ms": START_MS + np.arange(days, dtype=np.int64) * DAY_S * 1000,
-            "utc_offset_s": np.zeros(days, dtype=np.int64),
-            "clock": ["utc"] * days,
-            "duplicate_of": pl.Series([None] * days, dtype=pl.Int64),
-        }
-    )
 
 
 def run_polars(days: int) -> dict[str, Any]:
@@ -98,7 +62,7 @@ def run_polars(days: int) -> dict[str, Any]:
     hr = pl.DataFrame({"session_id": session_id, "t_ms": t_ms, "bpm": bpm})
     input_mb = peak_rss_mb()
     started = time.perf_counter()
-    sessions, daily = fitlearn_features(hr, meta_frame(days))
+    sessions, daily = fitlearn_features(hr, sessions_meta(days))
     elapsed = time.perf_counter() - started
     return {
         "seconds": elapsed,
@@ -122,7 +86,7 @@ def run_incremental(days: int) -> dict[str, Any]:
 
     session_id, t_ms, bpm = year_arrays(days)
     hr = pl.DataFrame({"session_id": session_id, "t_ms": t_ms, "bpm": bpm})
-    meta = meta_frame(days)
+    meta = sessions_meta(days)
     started = time.perf_counter()
     fitlearn_features(hr, meta)
     full = time.perf_counter() - started
@@ -130,15 +94,9 @@ def run_incremental(days: int) -> dict[str, Any]:
     profile = resolve_profile(Profile(hr_max=HR_MAX, hr_rest=HR_REST), None)
     cached, _ = fitlearn_features(hr.slice(0, (days - 1) * DAY_S), meta.head(days - 1))
     new_day = hr.slice((days - 1) * DAY_S, DAY_S)
-    no_rr = pl.DataFrame(
-        schema={
-            "session_id": pl.Int32,
-            "seq": pl.Int64,
-            "t_ms": pl.Int64,
-            "rr_ms": pl.Float64,
-            "after_gap": pl.Boolean,
-        }
-    )
+    from fitlearn.store import RR_SCHEMA
+
+    no_rr = pl.DataFrame(schema=RR_SCHEMA)
     started = time.perf_counter()
     fresh = session_features(new_day, no_rr, profile)
     sessions = pl.concat([cached, fresh])

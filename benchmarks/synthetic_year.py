@@ -2,16 +2,14 @@
 
 Each day: sleep near the resting rate, a waking day with small swings, and one
 workout of 30-90 minutes whose intensity follows a weekly pattern (some rest days).
-Deterministic for a seed. Written to an Arrow IPC file so every measured process
-starts from the same bytes.
+Deterministic for a seed, so every measured process builds the same bytes.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import numpy as np
-import polars as pl
 
 DAY_S = 86_400
 START_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
@@ -32,27 +30,32 @@ def day_of_heart_rate(day: int, rng: np.random.Generator) -> np.ndarray:
     return np.clip(hr, 35, 200).astype(np.int16)
 
 
-def build_year(path: Path, days: int = 365, seed: int = 7) -> None:
-    """Write `days` sessions of 1 Hz samples to `path` (Arrow IPC)."""
+def year_arrays(
+    days: int = 365, seed: int = 7
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """session_id, t_ms (int64) and bpm (int16), filled day by day in place.
+
+    The dtypes are the store's (`fitlearn.store.HEART_RATE_SCHEMA`), and the arrays
+    are preallocated so building them never holds two copies of the year.
+    """
     rng = np.random.default_rng(seed)
-    frames = []
+    total = days * DAY_S
+    session_id = np.empty(total, dtype=np.int64)
+    t_ms = np.empty(total, dtype=np.int64)
+    bpm = np.empty(total, dtype=np.int16)
+    second = np.arange(DAY_S, dtype=np.int64) * 1000
     for day in range(days):
-        frames.append(
-            pl.DataFrame(
-                {
-                    "session_id": np.full(DAY_S, day + 1, dtype=np.int32),
-                    "t_ms": START_MS
-                    + day * DAY_S * 1000
-                    + np.arange(DAY_S, dtype=np.int64) * 1000,
-                    "bpm": day_of_heart_rate(day, rng),
-                }
-            )
-        )
-    pl.concat(frames).write_ipc(path)
+        part = slice(day * DAY_S, (day + 1) * DAY_S)
+        session_id[part] = day + 1
+        t_ms[part] = START_MS + day * DAY_S * 1000 + second
+        bpm[part] = day_of_heart_rate(day, rng)
+    return session_id, t_ms, bpm
 
 
-def sessions_meta(days: int = 365) -> pl.DataFrame:
-    """The sessions table that goes with the year: UTC clock, one per day."""
+def sessions_meta(days: int = 365) -> Any:
+    """The sessions table that goes with the year (a polars frame), one per day."""
+    import polars as pl
+
     return pl.DataFrame(
         {
             "session_id": np.arange(1, days + 1, dtype=np.int64),

@@ -182,25 +182,11 @@ def _readiness(days: pl.DataFrame) -> pl.DataFrame:
 
 
 def _empty_daily() -> pl.DataFrame:
-    floats = [
-        "training_s",
-        "load",
-        "ctl",
-        "atl",
-        "tsb",
-        "acwr",
-        "resting_hr",
-        "resting_hr_trend",
-        "ln_rmssd",
-        "hrv_baseline",
-        "hrv_baseline_sd",
-        "hrv_7d",
-        "readiness",
-    ]
-    schema: dict[str, pl.DataType] = {"date": pl.Date(), "sessions": pl.Int64()}
-    schema |= {name: pl.Float64() for name in floats}
-    schema |= {"readiness_status": pl.String(), "readiness_basis": pl.String()}
-    return pl.DataFrame(schema=schema).select(DAILY_COLUMNS)
+    types = {"date": pl.Date, "sessions": pl.Int64}
+    types |= {"readiness_status": pl.String, "readiness_basis": pl.String}
+    return pl.DataFrame(
+        schema={name: types.get(name, pl.Float64) for name in DAILY_COLUMNS}
+    )
 
 
 DAILY_COLUMNS = (

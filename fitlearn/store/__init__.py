@@ -1,5 +1,11 @@
 """The local SQLite store (SQLAlchemy 2): schema, migrations and access."""
 
-from fitlearn.store.store import ImportRecord, Store, now_ms
+from fitlearn.store.store import (
+    HEART_RATE_SCHEMA,
+    RR_SCHEMA,
+    ImportRecord,
+    Store,
+    now_ms,
+)
 
-__all__ = ["ImportRecord", "Store", "now_ms"]
+__all__ = ["HEART_RATE_SCHEMA", "RR_SCHEMA", "ImportRecord", "Store", "now_ms"]

@@ -6,7 +6,7 @@ import logging
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +25,17 @@ from sensors.records import Clock, DeviceInfo, ImportedSession
 logger = logging.getLogger(__name__)
 
 FETCH_ROWS = 200_000
+
+HEART_RATE_SCHEMA = {"session_id": pl.Int64, "t_ms": pl.Int64, "bpm": pl.Int16}
+"""Columns of `Store.heart_rate` frames (and of what the feature code expects)."""
+RR_SCHEMA = {
+    "session_id": pl.Int64,
+    "seq": pl.Int64,
+    "t_ms": pl.Int64,
+    "rr_ms": pl.Float64,
+    "after_gap": pl.Boolean,
+}
+"""Columns of `Store.rr_intervals` frames."""
 
 FORMAT_RANK = {"fit": 4, "ble": 4, "hrm": 3, "tcx": 2, "gpx": 1, "csv": 1, "rr": 0}
 """Which copy of a workout stored twice counts: the device's own file first."""
@@ -211,7 +222,7 @@ class Store:
         return self._frame(
             "SELECT session_id, t_ms, bpm FROM hr_samples WHERE bpm IS NOT NULL",
             session_ids,
-            {"session_id": pl.Int64, "t_ms": pl.Int64, "bpm": pl.Int16},
+            HEART_RATE_SCHEMA,
         )
 
     def rr_intervals(self, session_ids: Sequence[int] | None = None) -> pl.DataFrame:
@@ -219,20 +230,14 @@ class Store:
         return self._frame(
             "SELECT session_id, seq, t_ms, rr_ms, after_gap FROM rr_intervals WHERE 1",
             session_ids,
-            {
-                "session_id": pl.Int64,
-                "seq": pl.Int64,
-                "t_ms": pl.Int64,
-                "rr_ms": pl.Float64,
-                "after_gap": pl.Boolean,
-            },
+            RR_SCHEMA,
         )
 
     def _frame(
         self,
         sql: str,
         session_ids: Sequence[int] | None,
-        schema: dict[str, pl.DataType | type[pl.DataType]],
+        schema: Mapping[str, type[pl.DataType]],
     ) -> pl.DataFrame:
         params: list[int] = []
         if session_ids is not None:

@@ -8,12 +8,12 @@ from datetime import date
 import polars as pl
 import pytest
 
-from fitlearn.features.daily import daily_features
+from fitlearn.features.daily import SESSION_COLUMNS, daily_features
 from fitlearn.features.profile import Profile, resolve_profile
 from fitlearn.features.service import FeatureService
 from fitlearn.features.session import session_features, sustained_peaks, zone_bounds_bpm
 from fitlearn.ingest import import_files
-from fitlearn.store import Store
+from fitlearn.store import HEART_RATE_SCHEMA, RR_SCHEMA, Store
 from tests.conftest import CASES, SAMPLES, UTC
 
 DAY_MS = 86_400_000
@@ -21,23 +21,11 @@ PROFILE = resolve_profile(Profile(hr_max=200, hr_rest=50, sex="male"), None)
 
 
 def _hr(rows: list[tuple[int, int, int]]) -> pl.DataFrame:
-    return pl.DataFrame(
-        rows,
-        schema={"session_id": pl.Int64, "t_ms": pl.Int64, "bpm": pl.Int16},
-        orient="row",
-    )
+    return pl.DataFrame(rows, schema=HEART_RATE_SCHEMA, orient="row")
 
 
 def _no_rr() -> pl.DataFrame:
-    return pl.DataFrame(
-        schema={
-            "session_id": pl.Int64,
-            "seq": pl.Int64,
-            "t_ms": pl.Int64,
-            "rr_ms": pl.Float64,
-            "after_gap": pl.Boolean,
-        }
-    )
+    return pl.DataFrame(schema=RR_SCHEMA)
 
 
 def test_zones_and_trimp_by_hand():
@@ -106,20 +94,7 @@ def _sessions(loads: dict[int, float], **extra: object) -> pl.DataFrame:
         | extra
         for i, (day, load) in enumerate(loads.items())
     ]
-    return pl.DataFrame(
-        rows,
-        schema={
-            "session_id": pl.Int64,
-            "start_ms": pl.Int64,
-            "utc_offset_s": pl.Int64,
-            "clock": pl.String,
-            "duplicate_of": pl.Int64,
-            "trimp": pl.Float64,
-            "duration_s": pl.Float64,
-            "resting_hr": pl.Float64,
-            "ln_rmssd": pl.Float64,
-        },
-    )
+    return pl.DataFrame(rows, schema=SESSION_COLUMNS)
 
 
 def test_ctl_atl_tsb_follow_the_recursion():
