@@ -169,3 +169,14 @@ def test_demo_without_tui_prints_real_numbers(tmp_path: Path):
     assert "Next:" in result.stdout
     assert "Why: TSB" in result.stdout
     assert (tmp_path / "data" / "fitlearn" / "demo.db").exists()
+
+
+def test_demo_never_overwrites_an_existing_database(run, tmp_path: Path):
+    mine = tmp_path / "mine.db"
+    run("--db", str(mine), "import", str(CASES / "IMP-02.fit"))
+
+    result = CliRunner().invoke(main, ["--db", str(mine), "demo", "--no-tui"])
+
+    assert result.exit_code == 1
+    assert "already exists; the demo needs a fresh database" in result.output
+    assert len(json.loads(run("--db", str(mine), "sessions", "--json").output)) == 1

@@ -45,15 +45,22 @@ def dashboard_command(app: AppContext) -> None:
 def demo_command(ctx: click.Context, no_tui: bool, samples: Path | None) -> None:
     """Import the bundled sample workouts into a fresh database and show them.
 
-    The demo database is separate from yours (demo.db in the data folder, or
-    --db) and is recreated on every run.
+    The demo database is separate from yours: demo.db in the data folder,
+    recreated on every run. With --db, the file must not exist yet, so the demo
+    can never overwrite a database you use.
     """
     app: AppContext = ctx.obj
     folder = samples or _find_samples()
-    db_path = (
-        app.db_path if ctx.find_root().params.get("db_path") else data_dir() / "demo.db"
-    )
-    _remove_database(db_path)
+    if ctx.find_root().params.get("db_path"):
+        db_path = app.db_path
+        if db_path.exists():
+            raise click.ClickException(
+                f"{db_path} already exists; the demo needs a fresh database. "
+                "Choose another --db path, or leave --db out to use demo.db."
+            )
+    else:
+        db_path = data_dir() / "demo.db"
+        _remove_database(db_path)
     with Store(db_path) as store:
         batch = import_files(store, collect_files([folder]), app.config.timezone())
         print_batch_summary(batch)
