@@ -158,19 +158,15 @@ class Store:
     def _add_session(
         self, orm: OrmSession, import_id: int, imported: ImportedSession
     ) -> int:
-        times = imported.heart_rate.t_ms + imported.rr.t_ms
+        start_ms, end_ms = _span(imported)
         row = WorkoutSession(
             source=imported.source_name,
             device_id=_device_id(orm, "file", imported.device),
             import_id=import_id,
             sport=imported.sport,
             clock=str(imported.clock),
-            start_ms=min(times)
-            if times and imported.clock is not Clock.RELATIVE
-            else None,
-            end_ms=max(times)
-            if times and imported.clock is not Clock.RELATIVE
-            else None,
+            start_ms=start_ms,
+            end_ms=end_ms,
             utc_offset_s=imported.utc_offset_s,
             created_at_ms=now_ms(),
         )
@@ -262,6 +258,19 @@ class Store:
         if not parts:
             return pl.DataFrame(schema=schema)
         return pl.concat(parts, rechunk=False)
+
+
+def _span(imported: ImportedSession) -> tuple[int | None, int | None]:
+    """First and last instant of a dated session; an RR beat starts one interval
+    before its timestamp, which marks the beat's end."""
+    if imported.clock is Clock.RELATIVE or not imported.has_data:
+        return None, None
+    hr, rr = imported.heart_rate, imported.rr
+    starts = ([min(hr.t_ms)] if hr else []) + (
+        [rr.t_ms[0] - round(rr.rr_ms[0])] if rr else []
+    )
+    ends = ([max(hr.t_ms)] if hr else []) + rr.t_ms[-1:]
+    return min(starts), max(ends)
 
 
 def _insert_rows(orm: OrmSession, sql: str, rows: list[tuple[object, ...]]) -> None:
