@@ -261,8 +261,11 @@ class Store:
 
 
 def _span(imported: ImportedSession) -> tuple[int | None, int | None]:
-    """First and last instant of a dated session; an RR beat starts one interval
-    before its timestamp, which marks the beat's end."""
+    """First and last instant of a dated session.
+
+    An RR interval's timestamp marks the end of its beat, so the beat began one
+    interval earlier.
+    """
     if imported.clock is Clock.RELATIVE or not imported.has_data:
         return None, None
     hr, rr = imported.heart_rate, imported.rr
