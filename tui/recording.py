@@ -167,7 +167,12 @@ async def record_emulated(
     stop = stop or asyncio.Event()
     clock = AcceleratedClock(plan.speed)
     recorder = Recorder(
-        store, backend, [strap.address], clock=clock, feed=feed, options=options,
+        store,
+        backend,
+        [strap.address],
+        clock=clock,
+        feed=feed,
+        options=options,
         names={strap.address: strap.name},
     )
     recording = asyncio.create_task(recorder.run(stop))
@@ -175,14 +180,19 @@ async def record_emulated(
         await _until_subscribed_or_done(strap, recording)
         ticks = list(
             heart_rate_ticks(
-                plan.rr_ms, plan.duration_s, plan.rate_hz,
+                plan.rr_ms,
+                plan.duration_s,
+                plan.rate_hz,
                 [Window(s, d) for s, d in plan.contact_losses],
             )
         )
         replayed = await replay(
-            strap, ticks, outages=[Window(s, d) for s, d in plan.outages],
+            strap,
+            ticks,
+            outages=[Window(s, d) for s, d in plan.outages],
             battery_changes=[BatteryChange(t, p) for t, p in plan.battery_changes],
-            speed=plan.speed, stop=stop,
+            speed=plan.speed,
+            stop=stop,
         )
         # Let the last notification cross the virtual link before stopping.
         await asyncio.sleep(0.05)
@@ -190,8 +200,12 @@ async def record_emulated(
         report = await recording
     counters = strap.counters
     return EmulatedRun(
-        report, counters.notifications_sent, counters.beats_sent, counters.beats_unsent,
-        [outage.reconnect_latency_s for outage in replayed.outages], strap.address,
+        report,
+        counters.notifications_sent,
+        counters.beats_sent,
+        counters.beats_unsent,
+        [outage.reconnect_latency_s for outage in replayed.outages],
+        strap.address,
     )
 
 

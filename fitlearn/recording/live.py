@@ -79,6 +79,7 @@ class LiveSubscription:
         self._queue: asyncio.Queue[LiveEvent | None] = asyncio.Queue(max_queued)
         self.dropped = 0
         """Events lost because this subscriber read too slowly."""
+        self._closed = False
 
     def _put(self, event: LiveEvent | None) -> None:
         if self._queue.full():
@@ -87,14 +88,18 @@ class LiveSubscription:
         self._queue.put_nowait(event)
 
     def close(self) -> None:
-        """Stop receiving; a pending `async for` ends."""
+        """Stop receiving; `async for` ends after the events already queued."""
         self._feed._detach(self)
-        self._put(None)
+        self._closed = True
+        if self._queue.empty():
+            self._queue.put_nowait(None)  # wakes a reader waiting for the next event
 
     def __aiter__(self) -> LiveSubscription:
         return self
 
     async def __anext__(self) -> LiveEvent:
+        if self._closed and self._queue.empty():
+            raise StopAsyncIteration
         event = await self._queue.get()
         if event is None:
             raise StopAsyncIteration
@@ -121,7 +126,9 @@ class LiveFeed:
         quickly; an exception it raises is logged and does not stop recording.
         """
         self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return lambda: (
+            self._listeners.remove(listener) if listener in self._listeners else None
+        )
 
     def publish(self, event: LiveEvent) -> None:
         """Hand an event to every subscriber and listener, without waiting."""

@@ -13,15 +13,16 @@ stack misbehaves after a reconnect:
    disconnecting (the backend contract in `sensors.ble.link`);
 2. each connection has a generation number; a handler left over from an older
    connection that still fires is counted as stale and ignored;
-3. all deliveries in one turn of the event loop share one receive time, so a
-   handler called twice for one notification sees the same (receive time,
-   bytes) and the second call is dropped;
+3. the same bytes from the same sensor delivered again in the same turn of the
+   event loop get the first delivery's receive time, so a handler called twice
+   for one notification sees the same (receive time, bytes) and the second
+   call is dropped;
 4. the store ignores a notification whose (device, receive time, bytes) it
    already holds.
 
 Limitation: two genuinely separate notifications with identical bytes that
-arrive in the same turn of the event loop (queued together by the stack) are
-indistinguishable from one delivered twice and are stored once.
+arrive in the same turn of the event loop (queued together by the stack) cannot
+be told from one delivered twice, and are stored once.
 
 The recorder needs a `BleBackend` (`sensors.ble.link`), which the caller picks:
 the core never imports a Bluetooth library itself.
@@ -62,7 +63,11 @@ from sensors.ble.hrm import ENERGY_SATURATED_KJ, parse_heart_rate_measurement
 from sensors.ble.link import BleBackend, GattConnection
 from sensors.ble.sensor_info import SensorDetails, read_sensor_details
 from sensors.ble.uuids import BATTERY_LEVEL, HEART_RATE_MEASUREMENT
-from sensors.errors import BluetoothError, BluetoothUnavailableError, MalformedNotificationError
+from sensors.errors import (
+    BluetoothError,
+    BluetoothUnavailableError,
+    MalformedNotificationError,
+)
 from sensors.records import DeviceInfo
 
 logger = logging.getLogger(__name__)
@@ -162,9 +167,11 @@ class Backoff:
     def next_delay_s(self) -> float:
         """The next wait, in seconds."""
         options = self._options
-        base = min(options.backoff_max_s, options.backoff_initial_s * 2**self._attempt)
+        base = min(options.backoff_max_s, options.backoff_initial_s * 2.0**self._attempt)
         self._attempt += 1
-        return base * (1 + self._rng.uniform(-options.backoff_jitter, options.backoff_jitter))
+        return base * (
+            1 + self._rng.uniform(-options.backoff_jitter, options.backoff_jitter)
+        )
 
 
 @dataclass
@@ -176,7 +183,13 @@ class _Pending:
     duplicates: int = 0
 
     def __bool__(self) -> bool:
-        return bool(self.samples or self.battery or self.gaps or self.malformed or self.duplicates)
+        return bool(
+            self.samples
+            or self.battery
+            or self.gaps
+            or self.malformed
+            or self.duplicates
+        )
 
 
 class _Sensor:
@@ -238,7 +251,7 @@ class Recorder:
         names = names or {}
         self._sensors = [_Sensor(a, names.get(a)) for a in dict.fromkeys(addresses)]
         self._flush_lock = asyncio.Lock()
-        self._stamp_ms: int | None = None
+        self._turn_stamps: dict[tuple[str, bytes], int] = {}
 
     @property
     def reports(self) -> list[SensorReport]:
@@ -251,7 +264,9 @@ class Recorder:
         Raises:
             RecordingError: Bluetooth is unavailable, or a sensor offers no heart rate.
         """
-        tasks = [asyncio.create_task(self._keep_connected(s, stop)) for s in self._sensors]
+        tasks = [
+            asyncio.create_task(self._keep_connected(s, stop)) for s in self._sensors
+        ]
         # The flusher is asked to finish, never cancelled: a cancelled write
         # could lose the batch it had already taken.
         closing = asyncio.Event()
@@ -259,7 +274,7 @@ class Recorder:
         stopper = asyncio.create_task(stop.wait())
         failure: BaseException | None = None
         try:
-            pending = set(tasks)
+            pending: set[asyncio.Future[Any]] = set(tasks)
             while pending and not stop.is_set():
                 done, pending = await asyncio.wait(
                     pending | {stopper}, return_when=asyncio.FIRST_COMPLETED
@@ -290,7 +305,10 @@ class Recorder:
             self._publish_state(sensor, "connecting")
             try:
                 connection = await _until(
-                    self._backend.connect(sensor.address, self._options.connect_timeout_s), stop
+                    self._backend.connect(
+                        sensor.address, self._options.connect_timeout_s
+                    ),
+                    stop,
                 )
             except BluetoothUnavailableError as exc:
                 if sensor.report.connections == 0:
@@ -329,7 +347,9 @@ class Recorder:
                 self._link_lost(sensor)
             await connection.close()
 
-    async def _attach(self, sensor: _Sensor, connection: GattConnection, generation: int) -> None:
+    async def _attach(
+        self, sensor: _Sensor, connection: GattConnection, generation: int
+    ) -> None:
         details = await read_sensor_details(connection)
         if sensor.report.session_id is None:
             await self._open_session(sensor, details)
@@ -339,8 +359,12 @@ class Recorder:
         await connection.subscribe(
             BATTERY_LEVEL, lambda payload: self._on_battery(sensor, generation, payload)
         )
+        if sensor.gap_open:
+            # Closed before subscribing: every sample then falls after the gap.
+            self._close_gap(sensor)
         offered = await connection.subscribe(
-            HEART_RATE_MEASUREMENT, lambda payload: self._on_heart_rate(sensor, generation, payload)
+            HEART_RATE_MEASUREMENT,
+            lambda payload: self._on_heart_rate(sensor, generation, payload),
         )
         if not offered:
             raise RecordingError(
@@ -348,8 +372,6 @@ class Recorder:
                 "not a heart-rate sensor. Run 'fitlearn sensors scan' to find one."
             )
         sensor.report.connections += 1
-        if sensor.gap_open:
-            self._close_gap(sensor)
 
     async def _open_session(self, sensor: _Sensor, details: SensorDetails) -> None:
         start_ms = self._clock.now_ms()
@@ -367,8 +389,12 @@ class Recorder:
         )
         sensor.report.session_id, sensor.device_id = session_id, device_id
         logger.info(
-            "%s: recording into session %d (%s %s, %s)", sensor.address, session_id,
-            info.manufacturer or "?", info.model or "?", details.body_location or "location ?",
+            "%s: recording into session %d (%s %s, %s)",
+            sensor.address,
+            session_id,
+            info.manufacturer or "?",
+            info.model or "?",
+            details.body_location or "location ?",
         )
 
     def _link_lost(self, sensor: _Sensor) -> None:
@@ -388,22 +414,25 @@ class Recorder:
         sensor.pending.gaps.append(GapEvent("close", now))
         start, _ = sensor.report.gaps[-1]
         sensor.report.gaps[-1] = (start, now)
-        logger.info("%s: reconnected after %.1f s without data", sensor.address, (now - start) / 1000)
+        logger.info(
+            "%s: reconnected after %.1f s without data",
+            sensor.address,
+            (now - start) / 1000,
+        )
 
     # Notifications --------------------------------------------------------------
 
-    def _receive_time(self) -> int:
-        """The current turn of the event loop's time, read once per turn."""
-        if self._stamp_ms is None:
-            self._stamp_ms = self._clock.now_ms()
-            asyncio.get_running_loop().call_soon(self._clear_stamp)
-        return self._stamp_ms
-
-    def _clear_stamp(self) -> None:
-        self._stamp_ms = None
+    def _receive_time(self, address: str, payload: bytes) -> int:
+        """The receive time; the same bytes seen again in this loop turn reuse it."""
+        key = (address, payload)
+        if key not in self._turn_stamps:
+            if not self._turn_stamps:
+                asyncio.get_running_loop().call_soon(self._turn_stamps.clear)
+            self._turn_stamps[key] = self._clock.now_ms()
+        return self._turn_stamps[key]
 
     def _on_heart_rate(self, sensor: _Sensor, generation: int, payload: bytes) -> None:
-        t_ms = self._receive_time()
+        t_ms = self._receive_time(sensor.address, payload)
         if not self._is_current(sensor, generation, payload, t_ms):
             return
         try:
@@ -411,7 +440,9 @@ class Recorder:
         except MalformedNotificationError as exc:
             sensor.report.malformed += 1
             sensor.pending.malformed += 1
-            logger.warning("%s: dropped a malformed notification: %s", sensor.address, exc)
+            logger.warning(
+                "%s: dropped a malformed notification: %s", sensor.address, exc
+            )
             return
         rr_ms = measurement.rr_ms
         if measurement.contact is False:
@@ -422,25 +453,38 @@ class Recorder:
         rr = self._beat_times(sensor, t_ms, rr_ms)
         if measurement.energy_kj is not None:
             sensor.energy.add(measurement.energy_kj)
-        sample = LiveSample(t_ms, payload, measurement.reading_bpm, measurement.contact, rr)
+        sample = LiveSample(
+            t_ms, payload, measurement.reading_bpm, measurement.contact, rr
+        )
         sensor.pending.samples.append(sample)
         sensor.report.notifications += 1
         sensor.report.beats += len(rr)
         self.feed.publish(
             HeartRateUpdate(
-                sensor.address, t_ms, sample.bpm, sample.contact, rr_ms, measurement.energy_kj
+                sensor.address,
+                t_ms,
+                sample.bpm,
+                sample.contact,
+                rr_ms,
+                measurement.energy_kj,
             )
         )
 
-    def _is_current(self, sensor: _Sensor, generation: int, payload: bytes, t_ms: int) -> bool:
+    def _is_current(
+        self, sensor: _Sensor, generation: int, payload: bytes, t_ms: int
+    ) -> bool:
         if generation != sensor.generation:
             sensor.report.stale += 1
-            logger.debug("%s: ignored a delivery from a closed connection", sensor.address)
+            logger.debug(
+                "%s: ignored a delivery from a closed connection", sensor.address
+            )
             return False
         if payload == sensor.last_payload and t_ms == sensor.last_t_ms:
             sensor.report.duplicates += 1
             sensor.pending.duplicates += 1
-            logger.debug("%s: ignored a second delivery of %s", sensor.address, payload.hex(" "))
+            logger.debug(
+                "%s: ignored a second delivery of %s", sensor.address, payload.hex(" ")
+            )
             return False
         sensor.last_payload, sensor.last_t_ms = payload, t_ms
         return True
@@ -467,7 +511,9 @@ class Recorder:
         except MalformedNotificationError as exc:
             sensor.report.malformed += 1
             sensor.pending.malformed += 1
-            logger.warning("%s: dropped a malformed battery notification: %s", sensor.address, exc)
+            logger.warning(
+                "%s: dropped a malformed battery notification: %s", sensor.address, exc
+            )
             return
         self._accept_battery(sensor, percent)
 
@@ -488,15 +534,21 @@ class Recorder:
 
     async def _flush(self, *, closing: bool) -> None:
         async with self._flush_lock:
-            taken = [(s, s.take_pending()) for s in self._sensors if s.device_id is not None]
+            taken = [
+                (s, s.take_pending()) for s in self._sensors if s.device_id is not None
+            ]
             taken = [(s, p) for s, p in taken if p or closing]
             if not taken:
                 return
             batches = [self._batch(s, p, closing) for s, p in taken]
             try:
-                outcomes = await asyncio.to_thread(write_live_batches, self._store, batches)
+                outcomes = await asyncio.to_thread(
+                    write_live_batches, self._store, batches
+                )
             except (SQLAlchemyError, FitlearnError) as exc:
-                logger.error("Writing a batch failed (%s); it is kept and retried", exc)
+                logger.warning(
+                    "Writing a batch failed (%s); it is kept and retried", exc
+                )
                 for sensor, pending in taken:
                     _restore(sensor, pending)
                 if closing:
@@ -508,14 +560,21 @@ class Recorder:
                 _account(sensor.report, outcome)
 
     def _batch(self, sensor: _Sensor, pending: _Pending, closing: bool) -> LiveBatch:
-        assert sensor.report.session_id is not None and sensor.device_id is not None
+        assert sensor.report.session_id is not None
+        assert sensor.device_id is not None
         last = pending.samples[-1].t_ms if pending.samples else None
         return LiveBatch(
-            session_id=sensor.report.session_id, device_id=sensor.device_id,
-            samples=pending.samples, battery=pending.battery, gaps=pending.gaps,
-            malformed=pending.malformed, duplicates=pending.duplicates,
-            energy_kj=sensor.energy.total_kj, energy_reset_needed=sensor.energy.reset_needed,
-            body_location=sensor.body_location, closed_cleanly=closing,
+            session_id=sensor.report.session_id,
+            device_id=sensor.device_id,
+            samples=pending.samples,
+            battery=pending.battery,
+            gaps=pending.gaps,
+            malformed=pending.malformed,
+            duplicates=pending.duplicates,
+            energy_kj=sensor.energy.total_kj,
+            energy_reset_needed=sensor.energy.reset_needed,
+            body_location=sensor.body_location,
+            closed_cleanly=closing,
             end_ms=self._clock.now_ms() if closing else last,
         )
 
@@ -559,7 +618,9 @@ def _first_error(done: Iterable[asyncio.Future[Any]]) -> BaseException | None:
 
 def _first_error_of(results: Sequence[object]) -> BaseException | None:
     for result in results:
-        if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
+        if isinstance(result, BaseException) and not isinstance(
+            result, asyncio.CancelledError
+        ):
             return result
     return None
 
@@ -567,4 +628,3 @@ def _first_error_of(results: Sequence[object]) -> BaseException | None:
 def _utc_offset_s(t_ms: int) -> int | None:
     offset = datetime.fromtimestamp(t_ms / 1000).astimezone().utcoffset()
     return None if offset is None else int(offset.total_seconds())
-

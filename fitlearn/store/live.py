@@ -115,22 +115,35 @@ def open_live_session(
     with store.writing() as orm:
         device_id = _ble_device(orm, address, name, info)
         session = WorkoutSession(
-            source=address, device_id=device_id, clock=str(Clock.UTC), start_ms=start_ms,
-            end_ms=start_ms, utc_offset_s=utc_offset_s, created_at_ms=now_ms(),
+            source=address,
+            device_id=device_id,
+            clock=str(Clock.UTC),
+            start_ms=start_ms,
+            end_ms=start_ms,
+            utc_offset_s=utc_offset_s,
+            created_at_ms=now_ms(),
         )
         orm.add(session)
         orm.flush()
         orm.add(
             LiveSession(
-                session_id=session.id, backend=backend, body_location=body_location,
-                notifications=0, malformed=0, duplicates=0, energy_kj=None,
-                energy_reset_needed=False, closed_cleanly=False,
+                session_id=session.id,
+                backend=backend,
+                body_location=body_location,
+                notifications=0,
+                malformed=0,
+                duplicates=0,
+                energy_kj=None,
+                energy_reset_needed=False,
+                closed_cleanly=False,
             )
         )
         return session.id, device_id
 
 
-def _ble_device(orm: OrmSession, address: str, name: str | None, info: DeviceInfo) -> int:
+def _ble_device(
+    orm: OrmSession, address: str, name: str | None, info: DeviceInfo
+) -> int:
     device = orm.scalars(
         select(Device).where(Device.kind == "ble", Device.address == address)
     ).first()
@@ -145,7 +158,9 @@ def _ble_device(orm: OrmSession, address: str, name: str | None, info: DeviceInf
     return device.id
 
 
-def write_live_batches(store: Store, batches: Sequence[LiveBatch]) -> list[BatchOutcome]:
+def write_live_batches(
+    store: Store, batches: Sequence[LiveBatch]
+) -> list[BatchOutcome]:
     """Store the batches of all sensors in one transaction.
 
     Raises:
@@ -186,7 +201,8 @@ def _write_batch(connection: Connection, batch: LiveBatch) -> BatchOutcome:
     if ignored:
         logger.warning(
             "Session %d: ignored %d notification(s) already stored (delivered twice)",
-            batch.session_id, ignored,
+            batch.session_id,
+            ignored,
         )
     _write_battery(connection, batch)
     _write_gaps(connection, batch)
@@ -196,12 +212,15 @@ def _write_batch(connection: Connection, batch: LiveBatch) -> BatchOutcome:
 
 def _next_seq(connection: Connection, table: str, session_id: int) -> int:
     row = connection.exec_driver_sql(
-        f"SELECT COALESCE(MAX(seq) + 1, 0) FROM {table} WHERE session_id = ?", (session_id,)
+        f"SELECT COALESCE(MAX(seq) + 1, 0) FROM {table} WHERE session_id = ?",
+        (session_id,),
     ).scalar_one()
     return int(row)
 
 
-def _claim_notification(connection: Connection, batch: LiveBatch, sample: LiveSample) -> bool:
+def _claim_notification(
+    connection: Connection, batch: LiveBatch, sample: LiveSample
+) -> bool:
     result = connection.exec_driver_sql(
         "INSERT OR IGNORE INTO ble_notifications (device_id, t_ms, payload, session_id) "
         "VALUES (?, ?, ?, ?)",
@@ -225,8 +244,12 @@ def _write_gaps(connection: Connection, batch: LiveBatch) -> None:
             connection.exec_driver_sql(
                 "INSERT INTO recording_gaps (session_id, seq, start_ms, end_ms, reason) "
                 "VALUES (?, ?, ?, NULL, ?)",
-                (batch.session_id, _next_seq(connection, "recording_gaps", batch.session_id),
-                 gap.t_ms, gap.reason),
+                (
+                    batch.session_id,
+                    _next_seq(connection, "recording_gaps", batch.session_id),
+                    gap.t_ms,
+                    gap.reason,
+                ),
             )
         else:
             connection.exec_driver_sql(
@@ -235,15 +258,24 @@ def _write_gaps(connection: Connection, batch: LiveBatch) -> None:
             )
 
 
-def _update_session(connection: Connection, batch: LiveBatch, stored: int, ignored: int) -> None:
+def _update_session(
+    connection: Connection, batch: LiveBatch, stored: int, ignored: int
+) -> None:
     connection.exec_driver_sql(
         "UPDATE live_sessions SET notifications = notifications + ?, "
         "malformed = malformed + ?, duplicates = duplicates + ?, energy_kj = ?, "
         "energy_reset_needed = ?, body_location = COALESCE(?, body_location), "
         "closed_cleanly = ? WHERE session_id = ?",
-        (stored, batch.malformed, batch.duplicates + ignored, batch.energy_kj,
-         batch.energy_reset_needed, batch.body_location, batch.closed_cleanly,
-         batch.session_id),
+        (
+            stored,
+            batch.malformed,
+            batch.duplicates + ignored,
+            batch.energy_kj,
+            batch.energy_reset_needed,
+            batch.body_location,
+            batch.closed_cleanly,
+            batch.session_id,
+        ),
     )
     if batch.end_ms is not None:
         connection.exec_driver_sql(

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 
 from sensors.errors import MalformedNotificationError
 
-BODY_SENSOR_LOCATIONS = ("other", "chest", "wrist", "finger", "hand", "ear_lobe", "foot")
+BODY_SENSOR_LOCATIONS = (
+    "other",
+    "chest",
+    "wrist",
+    "finger",
+    "hand",
+    "ear_lobe",
+    "foot",
+)
 """Body Sensor Location values 0-6; higher values are reserved."""
 
 
@@ -37,7 +45,11 @@ def parse_body_sensor_location(payload: bytes) -> str:
     if len(data) != 1:
         raise MalformedNotificationError("Body sensor location must be one byte", data)
     code = data[0]
-    return BODY_SENSOR_LOCATIONS[code] if code < len(BODY_SENSOR_LOCATIONS) else f"reserved_{code}"
+    return (
+        BODY_SENSOR_LOCATIONS[code]
+        if code < len(BODY_SENSOR_LOCATIONS)
+        else f"reserved_{code}"
+    )
 
 
 def parse_battery_level(payload: bytes) -> int:
@@ -50,7 +62,9 @@ def parse_battery_level(payload: bytes) -> int:
     if len(data) != 1:
         raise MalformedNotificationError("Battery level must be one byte", data)
     if data[0] > 100:
-        raise MalformedNotificationError(f"Battery level {data[0]} % is above 100", data)
+        raise MalformedNotificationError(
+            f"Battery level {data[0]} % is above 100", data
+        )
     return data[0]
 
 

@@ -186,10 +186,16 @@ def encode_heart_rate_measurement(
 def parse_hex(text: str) -> bytes:
     """Bytes from hex text as sensor tools print it ("16 4B 1F 03", "16:4b", "0x16").
 
+    Separated groups must each hold whole bytes, so "1 6" is refused rather
+    than read as 0x16.
+
     Raises:
         ValueError: The text is not whole bytes of hexadecimal digits.
     """
-    cleaned = text.strip().lower().replace("0x", "")
-    for separator in (" ", ":", "-", ",", "\t", "\n"):
-        cleaned = cleaned.replace(separator, "")
-    return bytes.fromhex(cleaned)
+    normalized = text.strip().lower()
+    for separator in (":", "-", ",", "\t", "\n"):
+        normalized = normalized.replace(separator, " ")
+    groups = [group.removeprefix("0x") for group in normalized.split()]
+    if not groups or any(len(group) % 2 for group in groups):
+        raise ValueError("expected two hex digits per byte")
+    return bytes.fromhex("".join(groups))

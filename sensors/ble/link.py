@@ -61,7 +61,9 @@ class GattConnection(Protocol):
         """
         ...
 
-    async def subscribe(self, characteristic_uuid: str, handler: NotificationHandler) -> bool:
+    async def subscribe(
+        self, characteristic_uuid: str, handler: NotificationHandler
+    ) -> bool:
         """Receive notifications of a characteristic; False when it is not offered.
 
         Subscribing twice to the same characteristic on one connection keeps a

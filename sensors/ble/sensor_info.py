@@ -14,7 +14,11 @@ from sensors.ble.gatt_values import (
     parse_device_string,
 )
 from sensors.ble.link import GattConnection
-from sensors.ble.uuids import BATTERY_LEVEL, BODY_SENSOR_LOCATION, DEVICE_INFORMATION_STRINGS
+from sensors.ble.uuids import (
+    BATTERY_LEVEL,
+    BODY_SENSOR_LOCATION,
+    DEVICE_INFORMATION_STRINGS,
+)
 from sensors.errors import MalformedNotificationError
 
 logger = logging.getLogger(__name__)
@@ -45,7 +49,9 @@ async def read_sensor_details(connection: GattConnection) -> SensorDetails:
         for name, uuid in DEVICE_INFORMATION_STRINGS.items()
         if (raw := await connection.read(uuid)) is not None
     }
-    location = await _read_decoded(connection, BODY_SENSOR_LOCATION, parse_body_sensor_location)
+    location = await _read_decoded(
+        connection, BODY_SENSOR_LOCATION, parse_body_sensor_location
+    )
     battery = await _read_decoded(connection, BATTERY_LEVEL, parse_battery_level)
     return SensorDetails(DeviceInformation(**strings), location, battery)
 
@@ -61,4 +67,3 @@ async def _read_decoded(
     except MalformedNotificationError as exc:
         logger.warning("%s: ignoring %s", connection.address, exc)
         return None
-

@@ -34,11 +34,16 @@ from tui.recording import (
 )
 
 backend_option = click.option(
-    "--backend", type=click.Choice(list(BACKENDS)), default=DEFAULT_BACKEND,
-    show_default=True, help="Bluetooth stack: the system's (bleak) or a dongle (bumble).",
+    "--backend",
+    type=click.Choice(list(BACKENDS)),
+    default=DEFAULT_BACKEND,
+    show_default=True,
+    help="Bluetooth stack: the system's (bleak) or a dongle (bumble).",
 )
 transport_option = click.option(
-    "--transport", metavar="SPEC", default=None,
+    "--transport",
+    metavar="SPEC",
+    default=None,
     help="bumble only: the HCI transport, e.g. usb:0 for the first USB dongle.",
 )
 
@@ -49,9 +54,20 @@ def sensors_group() -> None:
 
 
 @sensors_group.command("scan")
-@click.option("--timeout", "timeout_s", type=float, default=5.0, show_default=True,
-              help="Seconds to listen.")
-@click.option("--all", "show_all", is_flag=True, help="List every device, not only heart-rate sensors.")
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=float,
+    default=5.0,
+    show_default=True,
+    help="Seconds to listen.",
+)
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="List every device, not only heart-rate sensors.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @backend_option
 @transport_option
@@ -82,7 +98,9 @@ def scan_command(
         stdout.print(f"{adv.address:<40} {rssi:>8}  {adv.name or '(no name)'}")
 
 
-async def _scan(backend_name: str, transport: str | None, timeout_s: float) -> list[Advertisement]:
+async def _scan(
+    backend_name: str, transport: str | None, timeout_s: float
+) -> list[Advertisement]:
     backend = await open_backend(backend_name, transport)
     try:
         return await backend.scan(timeout_s)
@@ -92,8 +110,11 @@ async def _scan(backend_name: str, transport: str | None, timeout_s: float) -> l
 
 def _advertisement_dict(adv: Advertisement) -> dict[str, Any]:
     return {
-        "address": adv.address, "name": adv.name, "rssi": adv.rssi,
-        "heart_rate": adv.is_heart_rate_sensor, "service_uuids": list(adv.service_uuids),
+        "address": adv.address,
+        "name": adv.name,
+        "rssi": adv.rssi,
+        "heart_rate": adv.is_heart_rate_sensor,
+        "service_uuids": list(adv.service_uuids),
     }
 
 
@@ -119,7 +140,9 @@ def decode_command(hex_bytes: tuple[str, ...]) -> None:
     except MalformedNotificationError as exc:
         raise click.ClickException(f"{exc}. Nothing was decoded.") from exc
     if measurement.energy_saturated:
-        stderr.print("note: the energy counter is saturated (0xFFFF); the sensor needs a reset.")
+        stderr.print(
+            "note: the energy counter is saturated (0xFFFF); the sensor needs a reset."
+        )
     click.echo(
         json.dumps(
             {
@@ -133,29 +156,67 @@ def decode_command(hex_bytes: tuple[str, ...]) -> None:
 
 
 @click.command("record")
-@click.option("--address", "addresses", multiple=True, metavar="A",
-              help="Sensor address (repeat for several). Default: every heart-rate sensor "
-              "found by a 5 s scan.")
-@click.option("--emulate", "emulate", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="Replay this RR recording through an emulated strap "
-              "(no hardware needed), e.g. ../shared/data/rr/rest_rri.txt.")
-@click.option("--duration", "duration_s", type=float, default=None,
-              help="Stop after this many seconds (emulated seconds with --emulate; "
-              "default there: the recording's length).")
-@click.option("--speed", type=float, default=1.0, show_default=True,
-              help="--emulate only: emulated seconds per real second.")
-@click.option("--rate", "rate_hz", type=float, default=1.0, show_default=True,
-              help="--emulate only: notifications per second (1-4).")
-@click.option("--outage", "outages", multiple=True, metavar="START,SECONDS",
-              help="--emulate only: take the strap out of range at START for SECONDS.")
+@click.option(
+    "--address",
+    "addresses",
+    multiple=True,
+    metavar="A",
+    help="Sensor address (repeat for several). Default: every heart-rate sensor "
+    "found by a 5 s scan.",
+)
+@click.option(
+    "--emulate",
+    "emulate",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Replay this RR recording through an emulated strap "
+    "(no hardware needed), e.g. ../shared/data/rr/rest_rri.txt.",
+)
+@click.option(
+    "--duration",
+    "duration_s",
+    type=float,
+    default=None,
+    help="Stop after this many seconds (emulated seconds with --emulate; "
+    "default there: the recording's length).",
+)
+@click.option(
+    "--speed",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="--emulate only: emulated seconds per real second.",
+)
+@click.option(
+    "--rate",
+    "rate_hz",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="--emulate only: notifications per second (1-4).",
+)
+@click.option(
+    "--outage",
+    "outages",
+    multiple=True,
+    metavar="START,SECONDS",
+    help="--emulate only: take the strap out of range at START for SECONDS.",
+)
 @click.option("--quiet", is_flag=True, help="Do not print each measurement.")
 @backend_option
 @transport_option
 @pass_app
 def record_command(
-    app: AppContext, addresses: tuple[str, ...], emulate: Path | None,
-    duration_s: float | None, speed: float, rate_hz: float, outages: tuple[str, ...],
-    quiet: bool, backend: str, transport: str | None,
+    app: AppContext,
+    addresses: tuple[str, ...],
+    emulate: Path | None,
+    duration_s: float | None,
+    speed: float,
+    rate_hz: float,
+    outages: tuple[str, ...],
+    quiet: bool,
+    backend: str,
+    transport: str | None,
 ) -> None:
     """Record live heart rate and RR intervals into the database.
 
@@ -169,16 +230,24 @@ def record_command(
     store = app.store()
     if emulate is not None:
         report = asyncio.run(
-            record_emulated(store, _plan(emulate, duration_s, speed, rate_hz, outages), feed=feed)
+            record_emulated(
+                store, _plan(emulate, duration_s, speed, rate_hz, outages), feed=feed
+            )
         ).recording
     else:
-        report = asyncio.run(_record_live(store, backend, transport, addresses, duration_s, feed))
+        report = asyncio.run(
+            _record_live(store, backend, transport, addresses, duration_s, feed)
+        )
     _print_report(report)
 
 
 async def _record_live(
-    store: Any, backend_name: str, transport: str | None, addresses: Sequence[str],
-    duration_s: float | None, feed: LiveFeed,
+    store: Any,
+    backend_name: str,
+    transport: str | None,
+    addresses: Sequence[str],
+    duration_s: float | None,
+    feed: LiveFeed,
 ) -> RecordingReport:
     backend = await open_backend(backend_name, transport)
     try:
@@ -192,7 +261,9 @@ async def _record_live(
                 )
             names = {a.address: a.name for a in found}
             addresses = list(names)
-            listed = ", ".join(f"{name or '?'} ({address})" for address, name in names.items())
+            listed = ", ".join(
+                f"{name or '?'} ({address})" for address, name in names.items()
+            )
             stderr.print(f"Recording {listed}")
         return await record_sensors(
             store, backend, addresses, feed=feed, duration_s=duration_s, names=names
@@ -202,13 +273,22 @@ async def _record_live(
 
 
 def _plan(
-    path: Path, duration_s: float | None, speed: float, rate_hz: float, outages: Sequence[str]
+    path: Path,
+    duration_s: float | None,
+    speed: float,
+    rate_hz: float,
+    outages: Sequence[str],
 ) -> EmulationPlan:
     if speed <= 0 or not 0 < rate_hz <= 10:
-        raise click.BadParameter("--speed must be positive and --rate between 0 and 10 Hz.")
+        raise click.BadParameter(
+            "--speed must be positive and --rate between 0 and 10 Hz."
+        )
     rr_ms = load_rr_series(path)
     return EmulationPlan(
-        rr_ms=rr_ms, duration_s=duration_s or sum(rr_ms) / 1000, rate_hz=rate_hz, speed=speed,
+        rr_ms=rr_ms,
+        duration_s=duration_s or sum(rr_ms) / 1000,
+        rate_hz=rate_hz,
+        speed=speed,
         outages=[_window(text) for text in outages],
     )
 
@@ -238,7 +318,10 @@ def _print_event(event: LiveEvent) -> None:
         stdout.print(f"{clock}  {bpm}{contact}  RR {rr or '-'}", highlight=False)
     elif isinstance(event, BatteryUpdate):
         stdout.print(f"{clock}  battery {event.percent} %")
-    elif isinstance(event, ConnectionUpdate) and event.state in ("connected", "disconnected"):
+    elif isinstance(event, ConnectionUpdate) and event.state in (
+        "connected",
+        "disconnected",
+    ):
         stdout.print(f"{clock}  {event.address} {event.state}")
 
 
@@ -253,8 +336,11 @@ def _print_report(report: RecordingReport) -> None:
             f"{sensor.duplicates} duplicate notifications dropped; {len(sensor.gaps)} gap(s)."
         )
         for start, end in sensor.gaps:
-            until = datetime.fromtimestamp(end / 1000).strftime("%H:%M:%S") if end else "end"
-            length = f" ({(end - start) / 1000:.1f} s)" if end else ""
-            stdout.print(
-                f"  gap {datetime.fromtimestamp(start / 1000).strftime('%H:%M:%S')} - {until}{length}"
+            until = (
+                datetime.fromtimestamp(end / 1000).strftime("%H:%M:%S")
+                if end
+                else "end"
             )
+            length = f" ({(end - start) / 1000:.1f} s)" if end else ""
+            since = datetime.fromtimestamp(start / 1000).strftime("%H:%M:%S")
+            stdout.print(f"  gap {since} - {until}{length}")

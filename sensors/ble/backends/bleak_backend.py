@@ -48,7 +48,9 @@ class BleakBackend:
     async def scan(self, timeout_s: float) -> list[Advertisement]:
         """Listen for `timeout_s` seconds; one entry per device seen."""
         try:
-            found = await self._scanner_class.discover(timeout=timeout_s, return_adv=True)
+            found = await self._scanner_class.discover(
+                timeout=timeout_s, return_adv=True
+            )
         except BleakError as exc:
             raise _translate(exc, "Scanning failed") from exc
         return [
@@ -68,11 +70,13 @@ class BleakBackend:
         """Connect with a new client; see the module docstring for why new."""
         link_down = asyncio.Event()
         client = self._client_class(
-            address, disconnected_callback=lambda _client: link_down.set(), timeout=timeout_s
+            address,
+            disconnected_callback=lambda _client: link_down.set(),
+            timeout=timeout_s,
         )
         try:
             await client.connect()
-        except (BleakError, TimeoutError, asyncio.TimeoutError) as exc:
+        except (BleakError, TimeoutError) as exc:
             raise _translate(exc, f"Cannot connect to {address}") from exc
         logger.info("Connected to %s (bleak)", address)
         return BleakConnection(address, client, link_down)
@@ -103,9 +107,13 @@ class BleakConnection:
         try:
             return bytes(await self._client.read_gatt_char(characteristic_uuid))
         except BleakError as exc:
-            raise BluetoothError(f"{self._address}: reading {characteristic_uuid} failed: {exc}") from exc
+            raise BluetoothError(
+                f"{self._address}: reading {characteristic_uuid} failed: {exc}"
+            ) from exc
 
-    async def subscribe(self, characteristic_uuid: str, handler: NotificationHandler) -> bool:
+    async def subscribe(
+        self, characteristic_uuid: str, handler: NotificationHandler
+    ) -> bool:
         """Start notifications once per characteristic on this connection."""
         if characteristic_uuid in self._subscribed:
             return True
@@ -115,7 +123,7 @@ class BleakConnection:
             await self._client.start_notify(
                 characteristic_uuid, lambda _char, data: handler(bytes(data))
             )
-        except BleakError as exc:
+        except (BleakError, ValueError) as exc:  # CoreBluetooth raises ValueError
             raise BluetoothError(
                 f"{self._address}: subscribing to {characteristic_uuid} failed: {exc}"
             ) from exc
@@ -148,7 +156,8 @@ class BleakConnection:
 def _translate(exc: BaseException, what: str) -> BluetoothError:
     reason = getattr(getattr(exc, "reason", None), "name", None)
     if reason is not None:
-        hint = _UNAVAILABLE_HINTS.get(reason, "Check that Bluetooth is on and permitted.")
+        hint = _UNAVAILABLE_HINTS.get(
+            reason, "Check that Bluetooth is on and permitted."
+        )
         return BluetoothUnavailableError(f"{what}: {hint} ({exc})")
     return ConnectFailedError(f"{what}: {exc or type(exc).__name__}")
-

@@ -24,7 +24,6 @@ from sensors.errors import BluetoothError, BluetoothUnavailableError, ConnectFai
 logger = logging.getLogger(__name__)
 
 
-
 class BumbleBackend:
     """Scan and connect through a powered-on bumble `Device` acting as central.
 
@@ -105,7 +104,9 @@ class BumbleBackend:
                 async with self._connect_lock:
                     connection = await self._device.connect(target, timeout=timeout_s)
         except (core.BaseBumbleError, TimeoutError, ValueError) as exc:
-            raise ConnectFailedError(f"Cannot connect to {address}: {exc or 'timed out'}") from exc
+            raise ConnectFailedError(
+                f"Cannot connect to {address}: {exc or 'timed out'}"
+            ) from exc
         link = BumbleConnection(address, connection)
         try:
             await link.discover()
@@ -124,7 +125,9 @@ class BumbleConnection:
         self._connection = connection
         self._peer = Peer(connection)
         self._link_down = asyncio.Event()
-        self._subscriptions: dict[str, tuple[gatt_client.CharacteristicProxy[Any], Any]] = {}
+        self._subscriptions: dict[
+            str, tuple[gatt_client.CharacteristicProxy[Any], Any]
+        ] = {}
         self._closed = False
         connection.on(connection.EVENT_DISCONNECTION, lambda *_: self._link_down.set())
 
@@ -140,7 +143,9 @@ class BumbleConnection:
             for service in self._peer.services:
                 await service.discover_characteristics()
         except (core.BaseBumbleError, TimeoutError) as exc:
-            raise ConnectFailedError(f"{self._address}: service discovery failed: {exc}") from exc
+            raise ConnectFailedError(
+                f"{self._address}: service discovery failed: {exc}"
+            ) from exc
 
     def _characteristic(self, uuid: str) -> gatt_client.CharacteristicProxy[Any] | None:
         for service in self._peer.services:
@@ -157,9 +162,13 @@ class BumbleConnection:
         try:
             return bytes(await self._peer.read_value(characteristic))
         except (core.BaseBumbleError, TimeoutError) as exc:
-            raise BluetoothError(f"{self._address}: reading {characteristic_uuid} failed: {exc}") from exc
+            raise BluetoothError(
+                f"{self._address}: reading {characteristic_uuid} failed: {exc}"
+            ) from exc
 
-    async def subscribe(self, characteristic_uuid: str, handler: NotificationHandler) -> bool:
+    async def subscribe(
+        self, characteristic_uuid: str, handler: NotificationHandler
+    ) -> bool:
         """Subscribe once per characteristic on this connection."""
         if characteristic_uuid in self._subscriptions:
             return True

@@ -100,7 +100,9 @@ async def replay(
             await strap.advertise()
             outage = report.outages[-1]
             outage.back_at_s = at_s
-            watchers.append(asyncio.create_task(_watch_resubscribe(strap, outage, emulated_now)))
+            watchers.append(
+                asyncio.create_task(_watch_resubscribe(strap, outage, emulated_now))
+            )
         else:
             assert isinstance(value, int)
             await strap.set_battery(value)
@@ -128,5 +130,7 @@ async def _watch_resubscribe(
     while not strap.heart_rate_subscribed:
         await asyncio.sleep(SUBSCRIBE_POLL_S)
     outage.resubscribed_at_s = emulated_now()
-    logger.info("Central resubscribed %.1f s after the strap came back", outage.reconnect_latency_s)
-
+    logger.info(
+        "Central resubscribed %.1f s after the strap came back",
+        outage.reconnect_latency_s,
+    )

@@ -76,6 +76,11 @@ def heart_rate_ticks(
             pending.clear()
             yield Tick(t_ms / 1000, encode_heart_rate_measurement(0, contact=False), 0)
             continue
-        sent, pending = pending[:MAX_RR_PER_NOTIFICATION], pending[MAX_RR_PER_NOTIFICATION:]
+        sent, pending = (
+            pending[:MAX_RR_PER_NOTIFICATION],
+            pending[MAX_RR_PER_NOTIFICATION:],
+        )
         bpm = round(60000 * len(recent) / sum(recent)) if recent else 0
-        yield Tick(t_ms / 1000, encode_heart_rate_measurement(bpm, True, None, sent), len(sent))
+        yield Tick(
+            t_ms / 1000, encode_heart_rate_measurement(bpm, True, None, sent), len(sent)
+        )

@@ -40,16 +40,20 @@ class VirtualRadio:
     """An in-process BLE link; each device on it gets its own virtual controller."""
 
     def __init__(self) -> None:
-        self.link = LocalLink()
+        self.link = LocalLink()  # type: ignore[no-untyped-call]
         self._count = 0
 
     def device(self, name: str, address: str | None = None) -> Device:
         """A new device with its own controller on this link (not powered on)."""
         self._count += 1
         address = address or f"F1:00:00:00:00:{self._count:02X}"
-        controller = Controller(f"controller-{name}", link=self.link, public_address=address)
+        controller = Controller(
+            f"controller-{name}", link=self.link, public_address=address
+        )
         return Device(
-            name=name, address=Address(address), host=Host(controller, AsyncPipeSink(controller))
+            name=name,
+            address=Address(address),
+            host=Host(controller, AsyncPipeSink(controller)),
         )
 
     async def central_backend(self, name: str = "fitlearn") -> BumbleBackend:
@@ -111,14 +115,17 @@ class EmulatedStrap:
             gatt.Characteristic.READABLE,
             bytes([battery_percent]),
         )
-        self._add_services(info or DeviceInformation("Fitlearn Labs", "HRM-EMU", "0001"), body_location)
+        self._add_services(
+            info or DeviceInformation("Fitlearn Labs", "HRM-EMU", "0001"), body_location
+        )
         self._device.advertising_data = bytes(
             AdvertisingData(
                 [
                     (AdvertisingData.COMPLETE_LOCAL_NAME, name.encode()),
                     (
                         AdvertisingData.COMPLETE_LIST_OF_16_BIT_SERVICE_CLASS_UUIDS,
-                        bytes(gatt.GATT_HEART_RATE_SERVICE) + bytes(gatt.GATT_BATTERY_SERVICE),
+                        bytes(gatt.GATT_HEART_RATE_SERVICE)
+                        + bytes(gatt.GATT_BATTERY_SERVICE),
                     ),
                 ]
             )
@@ -127,8 +134,10 @@ class EmulatedStrap:
     def _add_services(self, info: DeviceInformation, body_location: int) -> None:
         readable = gatt.Characteristic.Properties.READ
         location = gatt.Characteristic(
-            gatt.GATT_BODY_SENSOR_LOCATION_CHARACTERISTIC, readable,
-            gatt.Characteristic.READABLE, bytes([body_location]),
+            gatt.GATT_BODY_SENSOR_LOCATION_CHARACTERISTIC,
+            readable,
+            gatt.Characteristic.READABLE,
+            bytes([body_location]),
         )
         strings = [
             (gatt.GATT_MANUFACTURER_NAME_STRING_CHARACTERISTIC, info.manufacturer),
@@ -143,7 +152,9 @@ class EmulatedStrap:
                 gatt.Service(
                     gatt.GATT_DEVICE_INFORMATION_SERVICE,
                     [
-                        gatt.Characteristic(uuid, readable, gatt.Characteristic.READABLE, text.encode())
+                        gatt.Characteristic(
+                            uuid, readable, gatt.Characteristic.READABLE, text.encode()
+                        )
                         for uuid, text in strings
                         if text is not None
                     ],
@@ -168,7 +179,7 @@ class EmulatedStrap:
         """Whether a central is connected."""
         return bool(self._device.connections)
 
-    def _subscribed(self, characteristic: gatt.Characteristic) -> bool:
+    def _subscribed(self, characteristic: gatt.Characteristic[bytes]) -> bool:
         for cccds in self._device.gatt_server.subscribers.values():
             cccd = cccds.get(characteristic.handle)
             if cccd and len(cccd) == 2 and cccd[0] & 0x01:

@@ -6,13 +6,14 @@ import asyncio
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fitlearn.store import Store
 
 DATA = Path(__file__).parents[2] / "data"
 
 
-def rows(store: Store, sql: str, *params: object) -> list[tuple[object, ...]]:
+def rows(store: Store, sql: str, *params: object) -> list[tuple[Any, ...]]:
     """Query the store's file directly, as any other reader would."""
     with sqlite3.connect(store.path) as connection:
         return connection.execute(sql, params).fetchall()

@@ -15,9 +15,14 @@ import logging
 
 import pytest
 
-from fitlearn.recording import AcceleratedClock, HeartRateUpdate, Recorder, RecorderOptions
+from fitlearn.recording import (
+    AcceleratedClock,
+    HeartRateUpdate,
+    Recorder,
+    RecorderOptions,
+)
 from sensors.ble.emulation.replay import BatteryChange, replay
-from sensors.ble.emulation.script import Window, heart_rate_ticks
+from sensors.ble.emulation.script import heart_rate_ticks
 from sensors.ble.emulation.strap import EmulatedStrap, VirtualRadio
 from sensors.ble.hrm import encode_heart_rate_measurement
 from sensors.ble.uuids import HEART_RATE_SERVICE
@@ -41,11 +46,14 @@ async def test_scan_finds_the_strap_with_name_service_and_rssi():
 
     [seen] = [a for a in found if a.address == strap.address]
     assert seen.name == "Polar H10 EMU"
-    assert HEART_RATE_SERVICE in seen.service_uuids and seen.is_heart_rate_sensor
+    assert HEART_RATE_SERVICE in seen.service_uuids
+    assert seen.is_heart_rate_sensor
     assert isinstance(seen.rssi, int)
 
 
-async def test_full_session_with_contact_loss_battery_malformed_and_reconnect(store, caplog):
+async def test_full_session_with_contact_loss_battery_malformed_and_reconnect(
+    store, caplog
+):
     caplog.set_level(logging.INFO)
     radio = VirtualRadio()
     strap = await _started(radio)
@@ -88,9 +96,15 @@ async def test_full_session_with_contact_loss_battery_malformed_and_reconnect(st
     events = [e async for e in live]
 
     # Both sides agree: every well-formed notification sent is stored, once, in order.
-    sent = [p for p in strap.counters.sent_payloads if len(p) > 3 or p[0] != 0x16]
-    sent = [p for p in strap.counters.sent_payloads if p not in (b"\x16", bytes.fromhex("185AFF"))]
-    stored = [bytes(p) for (p,) in rows(store, "SELECT payload FROM ble_notifications ORDER BY t_ms")]
+    sent = [
+        p
+        for p in strap.counters.sent_payloads
+        if p not in (b"\x16", bytes.fromhex("185AFF"))
+    ]
+    stored = [
+        bytes(p)
+        for (p,) in rows(store, "SELECT payload FROM ble_notifications ORDER BY t_ms")
+    ]
     assert stored == sent
     assert before_drop == 9
     hr = rows(store, "SELECT t_ms, bpm, contact FROM hr_samples ORDER BY seq")
@@ -98,30 +112,52 @@ async def test_full_session_with_contact_loss_battery_malformed_and_reconnect(st
     assert [r[2] for r in hr][4:7] == [0, 0, 0]
     rr = rows(store, "SELECT rr_ms, after_gap FROM rr_intervals ORDER BY seq")
     assert [round(v, 3) for v, _ in rr] == [
-        789.062, 780.273, 791.016, 655.273, 664.062, 671.875, 810.547, 800.781, 781.25, 771.484,
+        789.062,
+        780.273,
+        791.016,
+        655.273,
+        664.062,
+        671.875,
+        810.547,
+        800.781,
+        781.25,
+        771.484,
     ]
     # The first beat after the contact loss and the first after the reconnect follow a gap.
     assert [bool(g) for _, g in rr] == [False] * 6 + [True, False, True, False]
     # The link loss is one gap, with no sample inside it.
-    [(gap_start, gap_end, reason)] = rows(store, "SELECT start_ms, end_ms, reason FROM recording_gaps")
-    assert reason == "disconnected" and gap_end > gap_start
-    assert not [t for t, *_ in hr if gap_start <= t <= gap_end]
+    [(gap_start, gap_end, reason)] = rows(
+        store, "SELECT start_ms, end_ms, reason FROM recording_gaps"
+    )
+    assert reason == "disconnected"
+    assert gap_end > gap_start
+    assert not [t for t, *_ in hr if gap_start <= t < gap_end]
     assert latency_s <= 10.0
-    assert [p for (p,) in rows(store, "SELECT percent FROM battery_levels ORDER BY seq")][:2] == [90, 75]
+    assert [
+        p for (p,) in rows(store, "SELECT percent FROM battery_levels ORDER BY seq")
+    ][:2] == [90, 75]
     # Malformed notifications are counted, logged with their bytes, never stored.
     assert report.malformed == 2
-    assert "bytes: 18 5a ff" in caplog.text and "bytes: 16)" in caplog.text
-    assert rows(store, "SELECT malformed, closed_cleanly, body_location, backend FROM live_sessions") == [
-        (2, 1, "chest", "bumble")
-    ]
-    assert rows(store, "SELECT kind, address, manufacturer, product, serial FROM devices") == [
-        ("ble", strap.address, "Fitlearn Labs", "HRM-EMU", "0001")
-    ]
-    assert report.connections == 2 and report.duplicates == 0 and report.stale == 0
+    assert "bytes: 18 5a ff" in caplog.text
+    assert "bytes: 16)" in caplog.text
+    assert rows(
+        store,
+        "SELECT malformed, closed_cleanly, body_location, backend FROM live_sessions",
+    ) == [(2, 1, "chest", "bumble")]
+    assert rows(
+        store, "SELECT kind, address, manufacturer, product, serial FROM devices"
+    ) == [("ble", strap.address, "Fitlearn Labs", "HRM-EMU", "0001")]
+    assert report.connections == 2
+    assert report.duplicates == 0
+    assert report.stale == 0
     # Subscribers saw the same measurements, the battery change and both link states.
     heart = [e for e in events if isinstance(e, HeartRateUpdate)]
     assert [e.bpm for e in heart] == [r[1] for r in hr]
-    assert {type(e).__name__ for e in events} == {"HeartRateUpdate", "BatteryUpdate", "ConnectionUpdate"}
+    assert {type(e).__name__ for e in events} == {
+        "HeartRateUpdate",
+        "BatteryUpdate",
+        "ConnectionUpdate",
+    }
 
 
 @pytest.mark.parametrize("rate_hz", [1.0, 2.0, 4.0])
@@ -145,7 +181,10 @@ async def test_replayed_rr_series_at_1_to_4_hz_lands_beat_for_beat(store, rate_h
     assert rows(store, "SELECT COUNT(*) FROM hr_samples")[0][0] == len(ticks)
     stored_rr = rows(store, "SELECT COUNT(*) FROM rr_intervals")[0][0]
     assert stored_rr == strap.counters.beats_sent == report.rr_stored > 100
-    stored = [bytes(p) for (p,) in rows(store, "SELECT payload FROM ble_notifications ORDER BY t_ms")]
+    stored = [
+        bytes(p)
+        for (p,) in rows(store, "SELECT payload FROM ble_notifications ORDER BY t_ms")
+    ]
     assert stored == strap.counters.sent_payloads
 
 
@@ -162,8 +201,12 @@ async def test_two_straps_record_into_two_sessions(store):
     await second.wait_subscribed()
 
     for bpm in (60, 61, 62):
-        await first.notify_heart_rate(encode_heart_rate_measurement(bpm, True, None, [1000]))
-        await second.notify_heart_rate(encode_heart_rate_measurement(bpm + 40, True, None, [600]))
+        await first.notify_heart_rate(
+            encode_heart_rate_measurement(bpm, True, None, [1000])
+        )
+        await second.notify_heart_rate(
+            encode_heart_rate_measurement(bpm + 40, True, None, [600])
+        )
         await clock.sleep(1)
     await asyncio.sleep(0.01)
     stop.set()
@@ -171,8 +214,8 @@ async def test_two_straps_record_into_two_sessions(store):
 
     per_source = rows(
         store,
-        "SELECT s.source, GROUP_CONCAT(h.bpm) FROM sessions s JOIN hr_samples h ON h.session_id = s.id "
-        "GROUP BY s.id ORDER BY s.source",
+        "SELECT s.source, GROUP_CONCAT(h.bpm) FROM sessions s "
+        "JOIN hr_samples h ON h.session_id = s.id GROUP BY s.id ORDER BY s.source",
     )
     assert per_source == [(first.address, "60,61,62"), (second.address, "100,101,102")]
 
@@ -182,7 +225,13 @@ async def test_stop_while_the_sensor_is_away_closes_the_gap_as_open(store):
     strap = await _started(radio)
     backend = await radio.central_backend()
     clock = AcceleratedClock(SPEED)
-    recorder = Recorder(store, backend, [strap.address], clock=clock, options=RecorderOptions(connect_timeout_s=0.2))
+    recorder = Recorder(
+        store,
+        backend,
+        [strap.address],
+        clock=clock,
+        options=RecorderOptions(connect_timeout_s=0.2),
+    )
     stop = asyncio.Event()
     recording = asyncio.create_task(recorder.run(stop))
     await strap.wait_subscribed()

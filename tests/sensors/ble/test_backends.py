@@ -16,7 +16,9 @@ from sensors.errors import BackendUnavailableError
 
 
 def _python(code: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
 
 
 def test_the_package_and_the_core_import_no_bluetooth_library():
@@ -34,12 +36,14 @@ def test_bleak_backend_works_when_bumble_is_missing():
         "import sys; sys.modules['bumble'] = None\n"
         "from sensors.ble.backends import backend_module\n"
         "print(backend_module('bleak').BleakBackend.name)\n"
-        "try:\n    backend_module('bumble')\nexcept Exception as exc:\n    print(type(exc).__name__, exc)"
+        "try:\n    backend_module('bumble')\n"
+        "except Exception as exc:\n    print(type(exc).__name__, exc)"
     )
 
     lines = result.stdout.splitlines()
     assert lines[0] == "bleak"
-    assert lines[1].startswith("BackendUnavailableError") and "pip install bumble" in lines[1]
+    assert lines[1].startswith("BackendUnavailableError")
+    assert "pip install bumble" in lines[1]
 
 
 def test_bumble_backend_works_when_bleak_is_missing():

@@ -16,7 +16,9 @@ def test_every_beat_is_sent_once_in_order_at_1_hz():
     rr = [800.0, 810.0, 790.0, 1200.0, 600.0]
     ticks = list(heart_rate_ticks(rr, duration_s=10))
 
-    sent = [raw for t in ticks for raw in parse_heart_rate_measurement(t.payload).rr_raw]
+    sent = [
+        raw for t in ticks for raw in parse_heart_rate_measurement(t.payload).rr_raw
+    ]
 
     assert [t.t_s for t in ticks] == [float(s) for s in range(1, 11)]
     assert sum(t.beats for t in ticks) == len(sent)

@@ -15,7 +15,10 @@ from sensors.ble.gatt_values import (
 from sensors.errors import MalformedNotificationError
 
 
-@pytest.mark.parametrize(("code", "name"), [(0, "other"), (1, "chest"), (2, "wrist"), (6, "foot"), (9, "reserved_9")])
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [(0, "other"), (1, "chest"), (2, "wrist"), (6, "foot"), (9, "reserved_9")],
+)
 def test_body_sensor_location(code, name):
     assert parse_body_sensor_location(bytes([code])) == name
 
@@ -39,8 +42,13 @@ def test_battery_level_out_of_spec_is_malformed(payload):
 
 @pytest.mark.parametrize(
     ("payload", "text"),
-    [(b"Polar Electro Oy", "Polar Electro Oy"), (b"H10\x00\x00", "H10"), (b"", None), (b"\x00", None),
-     (b"A\xffB", "A\ufffdB")],
+    [
+        (b"Polar Electro Oy", "Polar Electro Oy"),
+        (b"H10\x00\x00", "H10"),
+        (b"", None),
+        (b"\x00", None),
+        (b"A\xffB", "A\ufffdB"),
+    ],
 )
 def test_device_strings(payload, text):
     assert parse_device_string(payload) == text

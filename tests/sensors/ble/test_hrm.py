@@ -35,7 +35,9 @@ def _ints(text: str) -> list[int]:
     return [int(v) for v in text.split(";")] if text else []
 
 
-@pytest.mark.parametrize("row", _vectors("SEN-01.vectors.csv"), ids=lambda r: r["payload_hex"])
+@pytest.mark.parametrize(
+    "row", _vectors("SEN-01.vectors.csv"), ids=lambda r: r["payload_hex"]
+)
 def test_sen01_every_rr_interval_of_a_notification_is_decoded_in_order(row):
     measurement = parse_heart_rate_measurement(parse_hex(row["payload_hex"]))
 
@@ -48,12 +50,20 @@ def test_sen01_every_rr_interval_of_a_notification_is_decoded_in_order(row):
 
 def test_sen01_three_packets_give_the_stored_series():
     rows = _vectors("SEN-01.vectors.csv")
-    series = [ms for r in rows for ms in parse_heart_rate_measurement(parse_hex(r["payload_hex"])).rr_ms]
+    series = [
+        ms
+        for r in rows
+        for ms in parse_heart_rate_measurement(parse_hex(r["payload_hex"])).rr_ms
+    ]
 
-    assert series == pytest.approx([789.062, 780.273, 791.016, 655.273, 664.062, 671.875], abs=5e-4)
+    assert series == pytest.approx(
+        [789.062, 780.273, 791.016, 655.273, 664.062, 671.875], abs=5e-4
+    )
 
 
-@pytest.mark.parametrize("row", _vectors("SEN-03.vectors.csv"), ids=lambda r: r["payload_hex"])
+@pytest.mark.parametrize(
+    "row", _vectors("SEN-03.vectors.csv"), ids=lambda r: r["payload_hex"]
+)
 def test_sen03_energy_field_is_consumed_before_the_rr_list(row):
     measurement = parse_heart_rate_measurement(parse_hex(row["payload_hex"]))
 
@@ -68,7 +78,9 @@ def test_sen03_saturated_energy_is_kept_and_flagged():
 
     assert measurement.energy_kj == 65535
     assert measurement.energy_saturated
-    assert not parse_heart_rate_measurement(bytes.fromhex("1E5A3412AB02")).energy_saturated
+    assert not parse_heart_rate_measurement(
+        bytes.fromhex("1E5A3412AB02")
+    ).energy_saturated
 
 
 @pytest.mark.parametrize(
@@ -86,13 +98,18 @@ def test_flags_select_heart_rate_format_and_contact(payload, bpm, contact):
     measurement = parse_heart_rate_measurement(bytes.fromhex(payload))
 
     assert (measurement.bpm, measurement.contact) == (bpm, contact)
-    assert measurement.energy_kj is None and measurement.rr_raw == ()
+    assert measurement.energy_kj is None
+    assert measurement.rr_raw == ()
 
 
 def test_energy_and_rr_after_a_16_bit_heart_rate():
     measurement = parse_heart_rate_measurement(bytes.fromhex("195A00E803AB02B002"))
 
-    assert (measurement.bpm, measurement.energy_kj, measurement.rr_raw) == (90, 1000, (683, 688))
+    assert (measurement.bpm, measurement.energy_kj, measurement.rr_raw) == (
+        90,
+        1000,
+        (683, 688),
+    )
 
 
 def test_no_contact_and_zero_bpm_are_not_readings():
@@ -121,7 +138,9 @@ def test_malformed_payloads_raise_with_their_bytes(payload, reason):
         parse_heart_rate_measurement(bytes.fromhex(payload))
 
     assert caught.value.payload == bytes.fromhex(payload)
-    assert (payload[:2].lower() if payload else "none") in str(caught.value).replace(" ", "")
+    assert (payload[:2].lower() if payload else "none") in str(caught.value).replace(
+        " ", ""
+    )
 
 
 def test_rr_flag_with_nothing_left_is_an_empty_list():
@@ -130,14 +149,19 @@ def test_rr_flag_with_nothing_left_is_an_empty_list():
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("16 4B 1F 03", "164b1f03"), ("16:4b:1f:03", "164b1f03"), ("0x16 0x4B", "164b"), ("164B", "164b")],
+    [
+        ("16 4B 1F 03", "164b1f03"),
+        ("16:4b:1f:03", "164b1f03"),
+        ("0x16 0x4B", "164b"),
+        ("164B", "164b"),
+    ],
 )
 def test_parse_hex_accepts_the_usual_spellings(text, expected):
     assert parse_hex(text).hex() == expected
 
 
 def test_parse_hex_rejects_half_bytes():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="two hex digits"):
         parse_hex("16 4")
 
 
@@ -146,12 +170,17 @@ def test_any_bytes_decode_or_raise_the_specific_error(payload):
     try:
         measurement = parse_heart_rate_measurement(payload)
     except MalformedNotificationError as exc:
-        assert isinstance(exc, SensorError)
-        assert exc.payload == payload
+        error: SensorError = exc
+        assert getattr(error, "payload", None) == payload
         return
     # Whatever decodes accounts for every byte of the payload.
     flags = payload[0]
-    size = 1 + (2 if flags & 1 else 1) + (2 if flags & 8 else 0) + 2 * len(measurement.rr_raw)
+    size = (
+        1
+        + (2 if flags & 1 else 1)
+        + (2 if flags & 8 else 0)
+        + 2 * len(measurement.rr_raw)
+    )
     assert size == len(payload)
     assert all(0 <= raw <= 0xFFFF for raw in measurement.rr_raw)
 

@@ -1,0 +1,1 @@
+"""Dashboard widgets, each self-contained and mountable in any Textual app."""
