@@ -167,7 +167,9 @@ class Backoff:
     def next_delay_s(self) -> float:
         """The next wait, in seconds."""
         options = self._options
-        base = min(options.backoff_max_s, options.backoff_initial_s * 2.0**self._attempt)
+        base = min(
+            options.backoff_max_s, options.backoff_initial_s * 2.0**self._attempt
+        )
         self._attempt += 1
         return base * (
             1 + self._rng.uniform(-options.backoff_jitter, options.backoff_jitter)
@@ -320,8 +322,11 @@ class Recorder:
                 continue
             if connection is None:
                 return
-            backoff.reset()
-            await self._stay_connected(sensor, connection, stop)
+            if await self._stay_connected(sensor, connection, stop):
+                backoff.reset()
+            else:
+                # Set-up failed on a live link: wait before trying again.
+                await _until(self._clock.sleep(backoff.next_delay_s()), stop)
 
     async def _wait_before_retry(
         self, sensor: _Sensor, backoff: Backoff, exc: Exception, stop: asyncio.Event
@@ -332,14 +337,18 @@ class Recorder:
 
     async def _stay_connected(
         self, sensor: _Sensor, connection: GattConnection, stop: asyncio.Event
-    ) -> None:
+    ) -> bool:
+        """Record from one connection until it drops; False if set-up failed."""
         sensor.generation += 1
         try:
             await self._attach(sensor, connection, sensor.generation)
             self._publish_state(sensor, "connected")
-            await _until(connection.wait_disconnected(), stop)
         except BluetoothError as exc:
             logger.warning("%s: link failed while setting up: %s", sensor.address, exc)
+            return False
+        else:
+            await _until(connection.wait_disconnected(), stop)
+            return True
         finally:
             # Whatever the old client still delivers from here on is stale.
             sensor.generation += 1
