@@ -89,6 +89,47 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        3,
+        "live Bluetooth recording: per-session stats, gaps, battery, notification guard",
+        (
+            """CREATE TABLE live_sessions (
+                session_id INTEGER NOT NULL PRIMARY KEY
+                    REFERENCES sessions (id) ON DELETE CASCADE,
+                backend VARCHAR NOT NULL,
+                body_location VARCHAR,
+                notifications INTEGER NOT NULL,
+                malformed INTEGER NOT NULL,
+                duplicates INTEGER NOT NULL,
+                energy_kj INTEGER,
+                energy_reset_needed BOOLEAN NOT NULL,
+                closed_cleanly BOOLEAN NOT NULL
+            )""",
+            """CREATE TABLE recording_gaps (
+                session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+                seq INTEGER NOT NULL,
+                start_ms INTEGER NOT NULL,
+                end_ms INTEGER,
+                reason VARCHAR NOT NULL,
+                PRIMARY KEY (session_id, seq)
+            ) WITHOUT ROWID""",
+            """CREATE TABLE battery_levels (
+                session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+                seq INTEGER NOT NULL,
+                t_ms INTEGER NOT NULL,
+                percent INTEGER NOT NULL,
+                PRIMARY KEY (session_id, seq)
+            ) WITHOUT ROWID""",
+            """CREATE TABLE ble_notifications (
+                device_id INTEGER NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+                t_ms INTEGER NOT NULL,
+                payload BLOB NOT NULL,
+                session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+                PRIMARY KEY (device_id, t_ms, payload)
+            ) WITHOUT ROWID""",
+            "CREATE INDEX ble_notifications_by_session ON ble_notifications (session_id)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -11,7 +11,16 @@ step, from an empty file or from any older version; a test keeps the two equal.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -127,3 +136,86 @@ class SessionFeatures(Base):
     profile_key: Mapped[str] = mapped_column(String, nullable=False)
     payload: Mapped[str] = mapped_column(Text, nullable=False)
     """The features as JSON (see `fitlearn.features.session`)."""
+
+
+class LiveSession(Base):
+    """What a live Bluetooth recording adds to its session (one row per session)."""
+
+    __tablename__ = "live_sessions"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    backend: Mapped[str] = mapped_column(String, nullable=False)
+    """The Bluetooth backend that recorded it (`bleak`, `bumble`)."""
+    body_location: Mapped[str | None] = mapped_column(String)
+    notifications: Mapped[int] = mapped_column(Integer, nullable=False)
+    """Heart-rate notifications received and decoded."""
+    malformed: Mapped[int] = mapped_column(Integer, nullable=False)
+    """Notifications rejected as malformed (logged with their bytes, not stored)."""
+    duplicates: Mapped[int] = mapped_column(Integer, nullable=False)
+    """Second deliveries of one notification, dropped (SEN-06)."""
+    energy_kj: Mapped[int | None] = mapped_column(Integer)
+    """Energy expended during the session: increases of the sensor's counter."""
+    energy_reset_needed: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    """The sensor's energy counter saturated at 0xFFFF."""
+    closed_cleanly: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    """False until the recorder stopped normally (a crash leaves it False)."""
+
+
+class RecordingGap(Base):
+    """A time without data in a live session: the link was down.
+
+    `end_ms` is null when the recording stopped before the sensor came back.
+    """
+
+    __tablename__ = "recording_gaps"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    start_ms: Mapped[int] = mapped_column(Integer, nullable=False)
+    end_ms: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String, nullable=False)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class BatteryLevel(Base):
+    """A sensor battery reading during a live session."""
+
+    __tablename__ = "battery_levels"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    t_ms: Mapped[int] = mapped_column(Integer, nullable=False)
+    percent: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class BleNotification(Base):
+    """Every stored heart-rate notification, raw, keyed to store each only once.
+
+    A second row with the same device, receive time and bytes is the same
+    notification delivered twice, and is ignored (SEN-06).
+    """
+
+    __tablename__ = "ble_notifications"
+
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    t_ms: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payload: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False
+    )
+
+    __table_args__ = (
+        Index("ble_notifications_by_session", "session_id"),
+        {"sqlite_with_rowid": False},
+    )

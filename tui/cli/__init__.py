@@ -14,6 +14,7 @@ from tui.cli.data import (
     sessions_command,
     today_command,
 )
+from tui.cli.sensors import record_command, sensors_group
 from tui.cli.ui import dashboard_command, demo_command
 
 for _command in (
@@ -23,6 +24,8 @@ for _command in (
     recommend_command,
     dashboard_command,
     demo_command,
+    sensors_group,
+    record_command,
 ):
     main.add_command(_command)
 

@@ -1,1 +1,1 @@
-"""Dashboard widgets."""
+"""Dashboard widgets, each self-contained and mountable in any Textual app."""
