@@ -16,6 +16,7 @@ year of 1 Hz samples is one vectorised pass, not a Python loop per session.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import polars as pl
 
@@ -65,6 +66,20 @@ def zone_bounds_bpm(profile: ResolvedProfile) -> list[tuple[int, int]]:
     lowers = [profile.hr_rest + f * reserve for f in ZONE_LOWER_HRR]
     uppers = [*lowers[1:], profile.hr_max]
     return [(round(lo), round(hi)) for lo, hi in zip(lowers, uppers, strict=True)]
+
+
+def zone_of(bpm: float | None, zones_bpm: Sequence[tuple[float, float]]) -> int | None:
+    """The zone (1-5) whose range holds `bpm`.
+
+    Below zone 1 counts as zone 1, above the top as the top zone. None without a
+    reading or without zones.
+    """
+    if bpm is None or not zones_bpm:
+        return None
+    for zone in range(len(zones_bpm), 1, -1):
+        if bpm >= zones_bpm[zone - 1][0]:
+            return zone
+    return 1
 
 
 def session_chunks(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fitlearn.features.session import zone_of
 from fitlearn.ingest import collect_files, import_files
 from fitlearn.store import Store
 from tests.conftest import SAMPLES, UTC
 from tests.svg_text import svg_to_text
 from tui.app import make_app
 from tui.config import Config
-from tui.renderables.hr_chart import bucket_means, render_hr_chart, zone_of
+from tui.renderables.hr_chart import bucket_means, render_hr_chart
 from tui.widgets.panels import HeartRatePanel, RecommendationPanel, TodayPanel
 
 ZONES = [(60, 120), (120, 140), (140, 160), (160, 175), (175, 190)]

@@ -6,18 +6,12 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
+from fitlearn.features.session import zone_of
+
 BLOCKS = " ▁▂▃▄▅▆▇█"
 ZONE_STYLES = ("grey62", "green3", "yellow3", "dark_orange", "red3")
 """Colours of zones 1-5 (the same in the chart and the zone legend)."""
 AXIS_WIDTH = 4
-
-
-def zone_of(bpm: float, zones_bpm: Sequence[tuple[int, int]]) -> int:
-    """The zone (1-5) a heart rate falls in; below zone 1 counts as 1."""
-    for zone in range(len(zones_bpm), 0, -1):
-        if bpm >= zones_bpm[zone - 1][0]:
-            return zone
-    return 1
 
 
 def bucket_means(values: Sequence[float], buckets: int) -> list[float | None]:
@@ -75,7 +69,7 @@ def render_hr_chart(
                 continue
             fill = level - (row - 1) * (len(BLOCKS) - 1)
             char = BLOCKS[max(0, min(len(BLOCKS) - 1, fill))]
-            text.append(char, style=ZONE_STYLES[zone_of(column, zones_bpm) - 1])
+            text.append(char, style=ZONE_STYLES[(zone_of(column, zones_bpm) or 1) - 1])
         if row > 1:
             text.append("\n")
     return text

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from fitlearn.features.session import zone_of
 from fitlearn.recording import (
     BatteryUpdate,
     ConnectionUpdate,
@@ -27,19 +28,6 @@ from fitlearn.recording import (
     LiveFeed,
     LiveSubscription,
 )
-
-
-def zone_of(bpm: int | None, bounds: Sequence[tuple[float, float]]) -> int | None:
-    """The 1-based zone whose range holds `bpm` (None without a reading or zones).
-
-    Below zone 1 counts as zone 1 and above the last zone as the last zone.
-    """
-    if bpm is None or not bounds:
-        return None
-    for number, (_low, high) in enumerate(bounds, start=1):
-        if bpm < high:
-            return number
-    return len(bounds)
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 
+from fitlearn.features.session import zone_of
 from fitlearn.recording import (
     BatteryUpdate,
     ConnectionUpdate,
     HeartRateUpdate,
     LiveFeed,
 )
-from tui.widgets.live_heart_rate import LiveHeartRate, LiveReading, zone_of
+from tui.widgets.live_heart_rate import LiveHeartRate, LiveReading
 
 ZONES = [(60, 114), (114, 127), (127, 140), (140, 153), (153, 166)]
 
