@@ -89,6 +89,32 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    # Version 3 is taken by a parallel branch; 4 stands alone and depends on no
+    # table but its own, so the two can be merged in either order.
+    Migration(
+        4,
+        "training runs: when, how far, why they stopped, what they cost",
+        (
+            """CREATE TABLE training_runs (
+                id INTEGER NOT NULL PRIMARY KEY,
+                model VARCHAR NOT NULL,
+                plan_id VARCHAR NOT NULL,
+                started_by VARCHAR NOT NULL,
+                started_at_ms INTEGER NOT NULL,
+                ended_at_ms INTEGER,
+                stop_reason VARCHAR,
+                first_step INTEGER NOT NULL,
+                steps INTEGER NOT NULL,
+                total_steps INTEGER NOT NULL,
+                loss FLOAT,
+                cpu_s FLOAT,
+                peak_memory_mb FLOAT,
+                data_basis TEXT NOT NULL,
+                evaluation TEXT
+            )""",
+            "CREATE INDEX training_runs_by_start ON training_runs (started_at_ms)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

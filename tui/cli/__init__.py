@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from tui.cli.app import main
 from tui.cli.data import import_command, recommend_command, sessions_command, today_command
+from tui.cli.training import daemon_command, power_command, train_command
 from tui.cli.ui import dashboard_command, demo_command
 
 for _command in (
     import_command, sessions_command, today_command, recommend_command,
-    dashboard_command, demo_command,
+    dashboard_command, demo_command, power_command, train_command, daemon_command,
 ):
     main.add_command(_command)
 
