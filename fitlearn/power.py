@@ -29,7 +29,6 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Literal, Protocol
 
 logger = logging.getLogger(__name__)
@@ -216,7 +215,7 @@ class PsutilProbe:
 
     name = "psutil"
 
-    def __init__(self, module: ModuleType | None = None) -> None:
+    def __init__(self, module: object | None = None) -> None:
         self._module = module
 
     def read(self) -> PowerReading | None:
@@ -224,13 +223,20 @@ class PsutilProbe:
         module = self._module
         if module is None:
             try:
-                import psutil as module
+                import psutil
             except ImportError:
                 return None
-        sensors_battery: Callable[[], object] | None = getattr(module, "sensors_battery", None)
+            module = psutil
+        sensors_battery: Callable[[], object] | None = getattr(
+            module, "sensors_battery", None
+        )
         if sensors_battery is None:
             return PowerReading(
-                None, False, None, self.name, "psutil reads no batteries on this platform"
+                None,
+                False,
+                None,
+                self.name,
+                "psutil reads no batteries on this platform",
             )
         try:
             battery = sensors_battery()
@@ -238,7 +244,9 @@ class PsutilProbe:
             logger.debug("psutil.sensors_battery() failed: %s", exc)
             return None
         if battery is None:
-            return PowerReading(None, False, None, self.name, "psutil reports no battery")
+            return PowerReading(
+                None, False, None, self.name, "psutil reports no battery"
+            )
         return _from_psutil(battery)
 
 
@@ -251,7 +259,11 @@ def _from_psutil(battery: object) -> PowerReading:
     else:
         detail = "psutil: plugged in" if plugged else "psutil: on battery"
     return PowerReading(
-        plugged if isinstance(plugged, bool) else None, True, percent_value, "psutil", detail
+        plugged if isinstance(plugged, bool) else None,
+        True,
+        percent_value,
+        "psutil",
+        detail,
     )
 
 
@@ -290,7 +302,9 @@ def default_probe(
     override: PowerOverride = "auto", sysfs_root: Path = SYSFS_POWER_SUPPLY
 ) -> ChainedProbe:
     """The probe chain the scheduler uses: config, then sysfs (Linux), then psutil."""
-    return ChainedProbe([OverrideProbe(override), SysfsProbe(sysfs_root), PsutilProbe()])
+    return ChainedProbe(
+        [OverrideProbe(override), SysfsProbe(sysfs_root), PsutilProbe()]
+    )
 
 
 @dataclass(frozen=True)
@@ -321,7 +335,10 @@ class ChargingGate:
             self._last = (allowed, reason)
             logger.info(
                 "Training %s: %s (%s, from %s)",
-                "allowed" if allowed else "paused", reason, reading.detail, reading.source,
+                "allowed" if allowed else "paused",
+                reason,
+                reading.detail,
+                reading.source,
             )
         return GateDecision(allowed, reason, reading)
 
@@ -340,4 +357,3 @@ class ChargingGate:
                 f"(training starts at {self.min_battery_percent:.0f}%)"
             )
         return True, "on external power"
-

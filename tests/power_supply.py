@@ -18,8 +18,14 @@ class FakePowerSupply:
         if ac:
             self._write("AC", type="Mains", online="0")
         if battery:
-            self._write("BAT0", type="Battery", present="1", status="Discharging",
-                        capacity="80", scope="System")
+            self._write(
+                "BAT0",
+                type="Battery",
+                present="1",
+                status="Discharging",
+                capacity="80",
+                scope="System",
+            )
 
     def plug(self) -> None:
         """Connect the charger."""

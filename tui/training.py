@@ -52,19 +52,25 @@ def training_config(settings: TrainingSettings) -> TrainingConfig:
     from fitlearn.training.trainer import TrainingConfig
 
     return TrainingConfig(
-        seed=settings.seed, simulated_histories=settings.simulated_histories,
-        simulated_days=settings.simulated_days, pretrain_epochs=settings.pretrain_epochs,
+        seed=settings.seed,
+        simulated_histories=settings.simulated_histories,
+        simulated_days=settings.simulated_days,
+        pretrain_epochs=settings.pretrain_epochs,
         finetune_epochs=settings.finetune_epochs,
     )
 
 
-def training_budget(settings: TrainingSettings, max_minutes: float | None = None) -> TrainingBudget:
+def training_budget(
+    settings: TrainingSettings, max_minutes: float | None = None
+) -> TrainingBudget:
     """The per-run budget; `max_minutes` overrides the configured cap."""
     from fitlearn.training.budget import TrainingBudget
 
     minutes = settings.max_minutes if max_minutes is None else max_minutes
     return TrainingBudget(
-        threads=settings.threads, max_wall_s=minutes * 60, max_memory_mb=settings.max_memory_mb
+        threads=settings.threads,
+        max_wall_s=minutes * 60,
+        max_memory_mb=settings.max_memory_mb,
     )
 
 
@@ -86,8 +92,12 @@ def training_service(
             '[training] model = "gru" in the config file.'
         )
     return TrainingService(
-        store, config.profile, plugin, training_paths(store.path),
-        training_config(config.training), training_budget(config.training, max_minutes),
+        store,
+        config.profile,
+        plugin,
+        training_paths(store.path),
+        training_config(config.training),
+        training_budget(config.training, max_minutes),
     )
 
 
@@ -97,12 +107,15 @@ def build_daemon(store: Store, config: Config) -> TrainingDaemon:
 
     settings = config.training
     return TrainingDaemon(
-        training_service(store, config), power_probe(settings).read, charging_gate(settings),
+        training_service(store, config),
+        power_probe(settings).read,
+        charging_gate(settings),
         DaemonSettings(
             check_interval_s=settings.check_minutes * 60,
             max_busy_fraction=settings.max_busy_percent / 100,
         ),
-        idle=IdleMeter(), status_path=training_paths(store.path).daemon_status,
+        idle=IdleMeter(),
+        status_path=training_paths(store.path).daemon_status,
         timezone=config.timezone(),
     )
 

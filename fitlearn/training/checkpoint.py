@@ -40,17 +40,18 @@ def private_dir(path: Path) -> Path:
 def atomic_save(payload: dict[str, Any], path: Path) -> None:
     """Write `payload` with `torch.save` to `path`, atomically, mode 0600."""
     private_dir(path.parent)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temporary = Path(name)
     try:
         with os.fdopen(fd, "wb") as handle:
             torch.save(payload, handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, PRIVATE_FILE_MODE)
-        os.replace(temporary, path)
+        temporary.chmod(PRIVATE_FILE_MODE)
+        temporary.replace(path)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(temporary)
+            temporary.unlink()
         raise
     _sync_dir(path.parent)
 

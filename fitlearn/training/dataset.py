@@ -82,21 +82,32 @@ def channel_table(daily: pl.DataFrame) -> tuple[torch.Tensor, torch.Tensor]:
     ctl = _weighted(loads, CTL_DAYS)
     atl = _weighted(loads, ATL_DAYS)
     deviation = (pl.col("ln_rmssd") - pl.col("hrv_baseline")).alias("dev")
-    rhr_base = pl.col("resting_hr").rolling_mean(RESTING_BASELINE_DAYS, min_samples=3).shift(1)
+    rhr_base = (
+        pl.col("resting_hr").rolling_mean(RESTING_BASELINE_DAYS, min_samples=3).shift(1)
+    )
     extra = daily.select(deviation, (pl.col("resting_hr") - rhr_base).alias("rhr"))
     hrv = [_finite(v) for v in extra["dev"].to_list()]
     rhr = [_finite(v) for v in extra["rhr"].to_list()]
     rows = []
-    for d, load in enumerate(loads):
+    for d, (load, dev, rest) in enumerate(zip(loads, hrv, rhr, strict=True)):
         form = (ctl[d - 1] - atl[d - 1]) if d > 0 else 0.0
-        rows.append([
-            load / LOAD_SCALE, ctl[d] / LOAD_SCALE, atl[d] / LOAD_SCALE, form / LOAD_SCALE,
-            hrv[d] if hrv[d] is not None else 0.0, float(hrv[d] is not None),
-            rhr[d] / RESTING_HR_SCALE if rhr[d] is not None else 0.0, float(rhr[d] is not None),
-            float(load <= 0),
-        ])
+        rows.append(
+            [
+                load / LOAD_SCALE,
+                ctl[d] / LOAD_SCALE,
+                atl[d] / LOAD_SCALE,
+                form / LOAD_SCALE,
+                dev if dev is not None else 0.0,
+                float(dev is not None),
+                rest / RESTING_HR_SCALE if rest is not None else 0.0,
+                float(rest is not None),
+                float(load <= 0),
+            ]
+        )
     table = torch.tensor(rows, dtype=torch.float32).reshape(len(rows), len(CHANNELS))
-    targets = torch.tensor([math.nan if v is None else v for v in hrv], dtype=torch.float32)
+    targets = torch.tensor(
+        [math.nan if v is None else v for v in hrv], dtype=torch.float32
+    )
     return table, targets
 
 
@@ -201,4 +212,8 @@ def _weighted(loads: Sequence[float], tau_days: int) -> list[float]:
 
 
 def _finite(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
+    return (
+        float(value)
+        if isinstance(value, int | float) and math.isfinite(value)
+        else None
+    )

@@ -81,7 +81,9 @@ def check_model_plugin(plugin: Any) -> None:
         )
     inputs = plugin.inputs
     if not isinstance(inputs, ModelInputs):
-        raise ModelPluginError(f"Model plugin {name!r}: `inputs` must be a ModelInputs.")
+        raise ModelPluginError(
+            f"Model plugin {name!r}: `inputs` must be a ModelInputs."
+        )
     unknown = [c for c in inputs.channels if c not in CHANNELS]
     if unknown or not inputs.channels:
         raise ModelPluginError(
@@ -112,7 +114,9 @@ def build_module(plugin: ModelPlugin, seed: int) -> torch.nn.Module:
         with torch.no_grad():
             shape = tuple(module(probe).shape)
     except Exception as exc:
-        raise ModelPluginError(f"Model plugin {plugin.name!r} failed to build: {exc}") from exc
+        raise ModelPluginError(
+            f"Model plugin {plugin.name!r} failed to build: {exc}"
+        ) from exc
     if shape != (2,):
         raise ModelPluginError(
             f"Model plugin {plugin.name!r} returns shape {shape} for a batch of 2; "

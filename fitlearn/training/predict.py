@@ -32,7 +32,10 @@ class TrainedModel:
     """
 
     def __init__(self, plugin: ModelPlugin, payload: dict[str, Any]) -> None:
-        if payload.get("model") != plugin.name or payload.get("inputs") != plugin.inputs.describe():
+        if (
+            payload.get("model") != plugin.name
+            or payload.get("inputs") != plugin.inputs.describe()
+        ):
             raise ModelPluginError(
                 f"The saved {payload.get('model')!r} model was trained with other inputs "
                 f"than plugin {plugin.name!r} declares now. Retrain: fitlearn train --restart"
@@ -82,13 +85,19 @@ def _append_planned_day(daily: pl.DataFrame, planned_load: float) -> pl.DataFram
     known = daily.select(columns)
     if known.is_empty():
         return pl.DataFrame(
-            {"date": [None], "load": [planned_load], "ln_rmssd": [None],
-             "hrv_baseline": [None], "resting_hr": [None]},
+            {
+                "date": [None],
+                "load": [planned_load],
+                "ln_rmssd": [None],
+                "hrv_baseline": [None],
+                "resting_hr": [None],
+            },
             schema=known.schema,
         )
     next_day = known["date"][-1] + timedelta(days=1)
     planned = pl.DataFrame(
-        {"date": [next_day], "load": [planned_load]}, schema={"date": pl.Date, "load": pl.Float64}
+        {"date": [next_day], "load": [planned_load]},
+        schema={"date": pl.Date, "load": pl.Float64},
     )
     return pl.concat([known, planned], how="diagonal_relaxed")
 

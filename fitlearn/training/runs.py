@@ -36,9 +36,20 @@ class RunRecord:
     def of(cls, row: TrainingRun) -> RunRecord:
         """From an ORM row."""
         return cls(
-            row.id, row.model, row.plan_id, row.started_by, row.started_at_ms,
-            row.ended_at_ms, row.stop_reason, row.first_step, row.steps, row.total_steps,
-            row.loss, row.cpu_s, row.peak_memory_mb, row.data_basis,
+            row.id,
+            row.model,
+            row.plan_id,
+            row.started_by,
+            row.started_at_ms,
+            row.ended_at_ms,
+            row.stop_reason,
+            row.first_step,
+            row.steps,
+            row.total_steps,
+            row.loss,
+            row.cpu_s,
+            row.peak_memory_mb,
+            row.data_basis,
             json.loads(row.evaluation) if row.evaluation else None,
         )
 
@@ -50,23 +61,41 @@ class RunLog:
         self.store = store
 
     def start(
-        self, *, model: str, plan_id: str, started_by: str, first_step: int,
-        total_steps: int, data_basis: str,
+        self,
+        *,
+        model: str,
+        plan_id: str,
+        started_by: str,
+        first_step: int,
+        total_steps: int,
+        data_basis: str,
     ) -> int:
         """Record a run that begins now; returns its id."""
         with self.store.writing() as orm:
             row = TrainingRun(
-                model=model, plan_id=plan_id, started_by=started_by,
-                started_at_ms=now_ms(), first_step=first_step, steps=0,
-                total_steps=total_steps, data_basis=data_basis,
+                model=model,
+                plan_id=plan_id,
+                started_by=started_by,
+                started_at_ms=now_ms(),
+                first_step=first_step,
+                steps=0,
+                total_steps=total_steps,
+                data_basis=data_basis,
             )
             orm.add(row)
             orm.flush()
             return row.id
 
     def finish(
-        self, run_id: int, *, stop_reason: str, steps: int, loss: float | None,
-        cpu_s: float, peak_memory_mb: float, evaluation: dict[str, Any] | None,
+        self,
+        run_id: int,
+        *,
+        stop_reason: str,
+        steps: int,
+        loss: float | None,
+        cpu_s: float,
+        peak_memory_mb: float,
+        evaluation: dict[str, Any] | None,
     ) -> None:
         """Record how run `run_id` ended."""
         with self.store.writing() as orm:

@@ -83,19 +83,27 @@ class MissedRuns:
         return self
 
     def __call__(self, event: JobExecutionEvent) -> None:
+        """Log a failed job; log and keep a missed one."""
         if event.code == EVENT_JOB_ERROR:
             logger.error(
-                "Job %s failed: %s", event.job_id, event.exception,
+                "Job %s failed: %s",
+                event.job_id,
+                event.exception,
                 exc_info=event.exception,
             )
             return
         logger.warning(
             "Job %s was due at %s but the machine was asleep or busy for longer than "
             "the %d s grace; it runs at its next time instead",
-            event.job_id, event.scheduled_run_time, MISFIRE_GRACE_S,
+            event.job_id,
+            event.scheduled_run_time,
+            MISFIRE_GRACE_S,
         )
         with self._lock:
-            self.missed = [*self.missed[-(KEPT_MISSES - 1) :], MissedRun(event.job_id, event.scheduled_run_time)]
+            self.missed = [
+                *self.missed[-(KEPT_MISSES - 1) :],
+                MissedRun(event.job_id, event.scheduled_run_time),
+            ]
 
 
 class PowerMonitor:
@@ -110,8 +118,11 @@ class PowerMonitor:
     """
 
     def __init__(
-        self, read: Callable[[], PowerReading], gate: ChargingGate,
-        interval_s: float = 1.0, on_change: Callable[[GateDecision], None] | None = None,
+        self,
+        read: Callable[[], PowerReading],
+        gate: ChargingGate,
+        interval_s: float = 1.0,
+        on_change: Callable[[GateDecision], None] | None = None,
         idle: IdleMeter | None = None,
     ) -> None:
         self.read = read
@@ -132,14 +143,20 @@ class PowerMonitor:
         """Probe now, update the decision, notify on a change."""
         decision = self.gate.decide(self.read())
         previous, self._current = self._current, decision
-        if previous is not None and previous.allowed != decision.allowed and self.on_change:
+        if (
+            previous is not None
+            and previous.allowed != decision.allowed
+            and self.on_change
+        ):
             self.on_change(decision)
         return decision
 
     def start(self) -> None:
         """Start polling in a daemon thread."""
         self.check()
-        self._thread = threading.Thread(target=self._run, name="power-monitor", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name="power-monitor", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -162,7 +179,10 @@ class Trainable(Protocol):
     """What the daemon drives (`fitlearn.training.service.TrainingService`)."""
 
     def train(
-        self, stop_check: Callable[[], Any], started_by: str = ..., restart: bool = ...,
+        self,
+        stop_check: Callable[[], Any],
+        started_by: str = ...,
+        restart: bool = ...,
         only_if_needed: bool = ...,
     ) -> Any:
         """One budgeted run, or None when nothing needs training."""
@@ -199,9 +219,13 @@ class TrainingDaemon:
     """
 
     def __init__(
-        self, service: Trainable, read_power: Callable[[], PowerReading],
-        gate: ChargingGate, settings: DaemonSettings | None = None,
-        idle: IdleMeter | None = None, status_path: Path | None = None,
+        self,
+        service: Trainable,
+        read_power: Callable[[], PowerReading],
+        gate: ChargingGate,
+        settings: DaemonSettings | None = None,
+        idle: IdleMeter | None = None,
+        status_path: Path | None = None,
         timezone: tzinfo | None = None,
     ) -> None:
         self.service = service
@@ -222,15 +246,24 @@ class TrainingDaemon:
         """Start polling power and scheduling jobs."""
         self.monitor.start()
         s = self.settings
-        self.scheduler.add_job(self.train_job, "interval", seconds=s.check_interval_s,
-                               id=TRAIN_JOB, next_run_time=datetime.now().astimezone())
-        self.scheduler.add_job(self.refresh_job, "interval", seconds=s.refresh_interval_s,
-                               id=REFRESH_JOB)
-        self.scheduler.add_job(self.nightly_job, "cron", hour=s.nightly_hour, minute=0,
-                               id=NIGHTLY_JOB)
+        self.scheduler.add_job(
+            self.train_job,
+            "interval",
+            seconds=s.check_interval_s,
+            id=TRAIN_JOB,
+            next_run_time=datetime.now().astimezone(),
+        )
+        self.scheduler.add_job(
+            self.refresh_job, "interval", seconds=s.refresh_interval_s, id=REFRESH_JOB
+        )
+        self.scheduler.add_job(
+            self.nightly_job, "cron", hour=s.nightly_hour, minute=0, id=NIGHTLY_JOB
+        )
         self.scheduler.start()
         self.write_status()
-        logger.info("Daemon started; training allowed: %s", self.monitor.current.allowed)
+        logger.info(
+            "Daemon started; training allowed: %s", self.monitor.current.allowed
+        )
 
     def stop(self) -> None:
         """Stop a running training run at its next step (it checkpoints), then everything."""
@@ -274,7 +307,9 @@ class TrainingDaemon:
     def wake_training(self) -> None:
         """Run the train job now instead of at its next interval."""
         if self.scheduler.running and not self._stopping.is_set():
-            self.scheduler.modify_job(TRAIN_JOB, next_run_time=datetime.now().astimezone())
+            self.scheduler.modify_job(
+                TRAIN_JOB, next_run_time=datetime.now().astimezone()
+            )
 
     def _typed_stop_check(self) -> Callable[[], Any]:
         # The trainer's StopReason is a str enum; import it only when a run begins.
@@ -294,7 +329,10 @@ class TrainingDaemon:
         if too_busy != self._busy_said:
             self._busy_said = too_busy
             if too_busy:
-                logger.info("Machine busy (%.0f%% of CPU used by others); training waits", 100 * (busy or 0))
+                logger.info(
+                    "Machine busy (%.0f%% of CPU used by others); training waits",
+                    100 * (busy or 0),
+                )
         return not too_busy
 
     def _power_changed(self, decision: GateDecision) -> None:
@@ -318,7 +356,9 @@ class TrainingDaemon:
             "training_allowed": decision.allowed,
             "reason": decision.reason,
             "power": decision.reading.as_dict(),
-            "next_check_at": min(next_times).isoformat(timespec="seconds") if next_times else None,
+            "next_check_at": min(next_times).isoformat(timespec="seconds")
+            if next_times
+            else None,
             "missed": [
                 {"job": m.job_id, "due": m.due.isoformat(timespec="seconds")}
                 for m in self.misses.missed
@@ -333,8 +373,12 @@ class TrainingDaemon:
         try:
             self.status_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             temporary = self.status_path.with_name(self.status_path.name + ".tmp")
-            temporary.write_text(json.dumps(self.status(running), indent=2), encoding="utf-8")
+            temporary.write_text(
+                json.dumps(self.status(running), indent=2), encoding="utf-8"
+            )
             temporary.chmod(0o600)
-            os.replace(temporary, self.status_path)
+            temporary.replace(self.status_path)
         except OSError as exc:
-            logger.warning("Cannot write the daemon status to %s: %s", self.status_path, exc)
+            logger.warning(
+                "Cannot write the daemon status to %s: %s", self.status_path, exc
+            )

@@ -51,13 +51,21 @@ class TrainingService:
         daily = FeatureService(self.store, self.profile).refresh().daily
         data = TrainingData.build(self.config, self.plugin.inputs.window_days, daily)
         return Trainer(
-            self.plugin, data, self.paths, self.config, self.budget,
-            RunLog(self.store), started_by,
+            self.plugin,
+            data,
+            self.paths,
+            self.config,
+            self.budget,
+            RunLog(self.store),
+            started_by,
         )
 
     def train(
-        self, stop_check: StopCheck = never_stop, started_by: str = "cli",
-        restart: bool = False, only_if_needed: bool = False,
+        self,
+        stop_check: StopCheck = never_stop,
+        started_by: str = "cli",
+        restart: bool = False,
+        only_if_needed: bool = False,
     ) -> RunResult | None:
         """One budgeted run.
 
@@ -78,7 +86,10 @@ class TrainingService:
         """Whether sessions were added or removed since the last call (first call: True)."""
         with self.store.reading() as orm:
             count, newest = orm.execute(
-                select(func.count(WorkoutSession.id), func.max(WorkoutSession.created_at_ms))
+                select(
+                    func.count(WorkoutSession.id),
+                    func.max(WorkoutSession.created_at_ms),
+                )
             ).one()
         seen = (int(count), newest)
         changed = seen != self._seen

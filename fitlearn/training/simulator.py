@@ -76,20 +76,76 @@ ATHLETE_TYPES: dict[str, AthleteType] = {
     t.name: t
     for t in (
         AthleteType(
-            "recreational", 4.0, (40, 80), (100, 160), 0.25, 42, 7, 8e-5, 1.2e-3,
-            3.9, 0.09, 0.4, 56, 3, 3, 0.8,
+            "recreational",
+            4.0,
+            (40, 80),
+            (100, 160),
+            0.25,
+            42,
+            7,
+            8e-5,
+            1.2e-3,
+            3.9,
+            0.09,
+            0.4,
+            56,
+            3,
+            3,
+            0.8,
         ),
         AthleteType(
-            "endurance", 6.0, (60, 120), (140, 240), 0.3, 45, 6, 1e-4, 9e-4,
-            4.3, 0.07, 0.5, 46, 2, 2, 0.9,
+            "endurance",
+            6.0,
+            (60, 120),
+            (140, 240),
+            0.3,
+            45,
+            6,
+            1e-4,
+            9e-4,
+            4.3,
+            0.07,
+            0.5,
+            46,
+            2,
+            2,
+            0.9,
         ),
         AthleteType(
-            "masters", 4.0, (40, 80), (90, 150), 0.2, 40, 10, 6e-5, 1.4e-3,
-            3.4, 0.10, 0.5, 60, 3, 3, 0.7,
+            "masters",
+            4.0,
+            (40, 80),
+            (90, 150),
+            0.2,
+            40,
+            10,
+            6e-5,
+            1.4e-3,
+            3.4,
+            0.10,
+            0.5,
+            60,
+            3,
+            3,
+            0.7,
         ),
         AthleteType(
-            "beginner", 2.5, (30, 60), (70, 120), 0.15, 38, 5, 5e-5, 2e-3,
-            3.7, 0.12, 0.3, 66, 4, 4, 0.6,
+            "beginner",
+            2.5,
+            (30, 60),
+            (70, 120),
+            0.15,
+            38,
+            5,
+            5e-5,
+            2e-3,
+            3.7,
+            0.12,
+            0.3,
+            66,
+            4,
+            4,
+            0.6,
         ),
     )
 }
@@ -152,7 +208,9 @@ def simulate_athlete(kind: AthleteType, days: int, seed: str) -> SimulatedHistor
         hrv, resting = _morning(own, body, rng)
         load = _training_load(own, body, day, rng)
         _absorb(own, body, load)
-        rows.append(_session_row(day, load, hrv, resting, rng.random() < own.measured_share))
+        rows.append(
+            _session_row(day, load, hrv, resting, rng.random() < own.measured_share)
+        )
     sessions = pl.DataFrame(
         [r for r in rows if r is not None], schema=SESSION_COLUMNS, orient="row"
     )
@@ -165,7 +223,8 @@ def simulate_cohort(count: int, days: int, seed: int) -> list[SimulatedHistory]:
     """`count` athletes, cycling through `ATHLETE_TYPES`, each `days` long."""
     kinds = list(ATHLETE_TYPES.values())
     return [
-        simulate_athlete(kinds[i % len(kinds)], days, f"{seed}:{i}") for i in range(count)
+        simulate_athlete(kinds[i % len(kinds)], days, f"{seed}:{i}")
+        for i in range(count)
     ]
 
 
@@ -185,7 +244,9 @@ def _morning(own: AthleteType, body: _Body, rng: random.Random) -> tuple[float, 
     return hrv, resting
 
 
-def _training_load(own: AthleteType, body: _Body, day: int, rng: random.Random) -> float:
+def _training_load(
+    own: AthleteType, body: _Body, day: int, rng: random.Random
+) -> float:
     if body.ill_days_left > 0:
         body.ill_days_left -= 1
         return 0.0
@@ -216,10 +277,19 @@ def _session_row(
 ) -> tuple[object, ...] | None:
     if load <= 0 and not measured:
         return None
-    when = datetime.combine(SIMULATION_START + timedelta(days=day), datetime.min.time(), UTC)
+    when = datetime.combine(
+        SIMULATION_START + timedelta(days=day), datetime.min.time(), UTC
+    )
     start_ms = int(when.timestamp() * 1000) + MORNING_MS
     duration_s = load / TRIMP_PER_MINUTE * 60 if load > 0 else 300.0
     return (
-        day + 1, start_ms, 0, "utc", None, load,
-        duration_s, resting if measured else None, hrv if measured else None,
+        day + 1,
+        start_ms,
+        0,
+        "utc",
+        None,
+        load,
+        duration_s,
+        resting if measured else None,
+        hrv if measured else None,
     )

@@ -158,19 +158,35 @@ class TrainingData:
 
     @classmethod
     def build(
-        cls, config: TrainingConfig, window_days: int, personal_daily: pl.DataFrame | None
+        cls,
+        config: TrainingConfig,
+        window_days: int,
+        personal_daily: pl.DataFrame | None,
     ) -> TrainingData:
         """Simulate the cohort, window both sources, split each by time."""
-        cohort = simulate_cohort(config.simulated_histories, config.simulated_days, config.seed)
-        simulated = split_by_time([h.daily for h in cohort], window_days, config.holdout_fraction)
-        personal_frames = [] if personal_daily is None or personal_daily.is_empty() else [
-            personal_daily
-        ]
+        cohort = simulate_cohort(
+            config.simulated_histories, config.simulated_days, config.seed
+        )
+        simulated = split_by_time(
+            [h.daily for h in cohort], window_days, config.holdout_fraction
+        )
+        personal_frames = (
+            []
+            if personal_daily is None or personal_daily.is_empty()
+            else [personal_daily]
+        )
         personal = split_by_time(personal_frames, window_days, config.holdout_fraction)
-        fine_tune = len(personal[0]) >= config.min_personal_samples and len(personal[1]) > 0
+        fine_tune = (
+            len(personal[0]) >= config.min_personal_samples and len(personal[1]) > 0
+        )
         basis = DataBasis(
-            config.simulated_histories, config.simulated_days, config.seed,
-            len(personal[0]), len(personal[1]), fine_tune, config.min_personal_samples,
+            config.simulated_histories,
+            config.simulated_days,
+            config.seed,
+            len(personal[0]),
+            len(personal[1]),
+            fine_tune,
+            config.min_personal_samples,
         )
         print_ = fingerprint(personal_frames[0]) if personal_frames else "none"
         return cls(*simulated, *personal, basis, print_)
@@ -202,30 +218,51 @@ class Stage:
 class Plan:
     """The full sequence of steps for one model, data and config."""
 
-    def __init__(self, plugin: ModelPlugin, data: TrainingData, config: TrainingConfig) -> None:
+    def __init__(
+        self, plugin: ModelPlugin, data: TrainingData, config: TrainingConfig
+    ) -> None:
         self.seed = config.seed
         stages = []
         step = 0
-        parts = [("pretrain", data.simulated_train, config.pretrain_epochs, config.learning_rate)]
+        parts = [
+            (
+                "pretrain",
+                data.simulated_train,
+                config.pretrain_epochs,
+                config.learning_rate,
+            )
+        ]
         if data.basis.fine_tuned:
-            parts.append((
-                "finetune", data.personal_train, config.finetune_epochs,
-                config.finetune_learning_rate,
-            ))
+            parts.append(
+                (
+                    "finetune",
+                    data.personal_train,
+                    config.finetune_epochs,
+                    config.finetune_learning_rate,
+                )
+            )
         for name, samples, epochs, rate in parts:
             if len(samples) == 0 or epochs <= 0:
                 continue
             stage = Stage(
-                name, samples.select(plugin.inputs.channels), samples.targets, epochs,
-                config.batch_size, rate, step,
+                name,
+                samples.select(plugin.inputs.channels),
+                samples.targets,
+                epochs,
+                config.batch_size,
+                rate,
+                step,
             )
             stages.append(stage)
             step += stage.steps
         self.stages = tuple(stages)
         self.total_steps = step
         identity = {
-            "format": PLAN_FORMAT, "model": plugin.name, "inputs": plugin.inputs.describe(),
-            "config": asdict(config), "personal": data.fingerprint,
+            "format": PLAN_FORMAT,
+            "model": plugin.name,
+            "inputs": plugin.inputs.describe(),
+            "config": asdict(config),
+            "personal": data.fingerprint,
         }
         blob = json.dumps(identity, sort_keys=True).encode()
         self.plan_id = hashlib.sha256(blob).hexdigest()[:16]
@@ -236,7 +273,11 @@ class Plan:
         for index, stage in enumerate(self.stages):
             if step < stage.first_step + stage.steps:
                 offset = step - stage.first_step
-                return index, offset // stage.batches_per_epoch, offset % stage.batches_per_epoch
+                return (
+                    index,
+                    offset // stage.batches_per_epoch,
+                    offset % stage.batches_per_epoch,
+                )
         raise IndexError(f"step {step} is beyond the plan's {self.total_steps} steps")
 
     def batch(self, step: int) -> tuple[Stage, torch.Tensor, torch.Tensor]:
@@ -244,10 +285,14 @@ class Plan:
         index, epoch, batch = self.locate(step)
         stage = self.stages[index]
         if self._order is None or self._order[:2] != (index, epoch):
-            generator = torch.Generator().manual_seed(self.seed * 1_000_003 + index * 10_007 + epoch)
+            generator = torch.Generator().manual_seed(
+                self.seed * 1_000_003 + index * 10_007 + epoch
+            )
             order = torch.randperm(int(stage.targets.shape[0]), generator=generator)
             self._order = (index, epoch, order)
-        chosen = self._order[2][batch * stage.batch_size : (batch + 1) * stage.batch_size]
+        chosen = self._order[2][
+            batch * stage.batch_size : (batch + 1) * stage.batch_size
+        ]
         return stage, stage.inputs[chosen], stage.targets[chosen]
 
 
@@ -292,17 +337,26 @@ class Evaluation:
         }
 
 
-def evaluate(module: torch.nn.Module, plugin: ModelPlugin, data: TrainingData) -> Evaluation:
+def evaluate(
+    module: torch.nn.Module, plugin: ModelPlugin, data: TrainingData
+) -> Evaluation:
     """Mean absolute errors of the model and each baseline on the held-out days."""
     sets = []
-    for name, samples in (("simulated", data.simulated_held_out), ("personal", data.personal_held_out)):
+    for name, samples in (
+        ("simulated", data.simulated_held_out),
+        ("personal", data.personal_held_out),
+    ):
         if len(samples) == 0:
             continue
         predicted = predict(module, samples.select(plugin.inputs.channels))
-        sets.append(EvaluationSet(
-            name, len(samples), _mae(predicted, samples.targets),
-            {b: _mae(samples.baselines[b], samples.targets) for b in BASELINES},
-        ))
+        sets.append(
+            EvaluationSet(
+                name,
+                len(samples),
+                _mae(predicted, samples.targets),
+                {b: _mae(samples.baselines[b], samples.targets) for b in BASELINES},
+            )
+        )
     return Evaluation(tuple(sets))
 
 
@@ -310,7 +364,10 @@ def predict(module: torch.nn.Module, inputs: torch.Tensor) -> torch.Tensor:
     """The module's predictions, in batches, without gradients."""
     module.eval()
     with torch.no_grad():
-        parts = [module(inputs[i : i + EVAL_BATCH]) for i in range(0, len(inputs), EVAL_BATCH)]
+        parts = [
+            module(inputs[i : i + EVAL_BATCH])
+            for i in range(0, len(inputs), EVAL_BATCH)
+        ]
     return torch.cat(parts) if parts else torch.zeros(0)
 
 
@@ -394,8 +451,13 @@ class Trainer:
     """
 
     def __init__(
-        self, plugin: ModelPlugin, data: TrainingData, paths: TrainingPaths,
-        config: TrainingConfig, budget: TrainingBudget, runs: RunLog | None = None,
+        self,
+        plugin: ModelPlugin,
+        data: TrainingData,
+        paths: TrainingPaths,
+        config: TrainingConfig,
+        budget: TrainingBudget,
+        runs: RunLog | None = None,
         started_by: str = "cli",
     ) -> None:
         self.plugin = plugin
@@ -423,8 +485,10 @@ class Trainer:
         return saved is not None and saved.get("plan_id") == self.plan.plan_id
 
     def run(
-        self, stop_check: StopCheck = never_stop,
-        on_step: Callable[[int], None] | None = None, restart: bool = False,
+        self,
+        stop_check: StopCheck = never_stop,
+        on_step: Callable[[int], None] | None = None,
+        restart: bool = False,
     ) -> RunResult:
         """Train until the plan is done, the budget is spent or `stop_check` says stop.
 
@@ -457,21 +521,39 @@ class Trainer:
         if state.step >= self.plan.total_steps:
             self._save_model(module, evaluation)
         result = RunResult(
-            self.plugin.name, reason, first_step, state.step - first_step,
-            self.plan.total_steps, _mean(state.losses), watch.cpu_s(), watch.wall_s(),
-            watch.sample_memory(), watch.peak_mb, evaluation, self.data.basis, run_id,
-            parameter_count(module), applied,
+            self.plugin.name,
+            reason,
+            first_step,
+            state.step - first_step,
+            self.plan.total_steps,
+            _mean(state.losses),
+            watch.cpu_s(),
+            watch.wall_s(),
+            watch.sample_memory(),
+            watch.peak_mb,
+            evaluation,
+            self.data.basis,
+            run_id,
+            parameter_count(module),
+            applied,
         )
         self._record_end(result)
         logger.info(
             "Training %s stopped (%s) at step %d of %d after %.1f s",
-            self.plugin.name, reason, state.step, self.plan.total_steps, result.wall_s,
+            self.plugin.name,
+            reason,
+            state.step,
+            self.plan.total_steps,
+            result.wall_s,
         )
         return result
 
     def _loop(
-        self, state: _State, stop_check: StopCheck,
-        on_step: Callable[[int], None] | None, watch: BudgetWatch,
+        self,
+        state: _State,
+        stop_check: StopCheck,
+        on_step: Callable[[int], None] | None,
+        watch: BudgetWatch,
     ) -> StopReason:
         last_checkpoint = time.monotonic()
         while state.step < self.plan.total_steps:
@@ -486,7 +568,9 @@ class Trainer:
                 last_checkpoint = time.monotonic()
         return StopReason.COMPLETED
 
-    def _should_stop(self, stop_check: StopCheck, watch: BudgetWatch) -> StopReason | None:
+    def _should_stop(
+        self, stop_check: StopCheck, watch: BudgetWatch
+    ) -> StopReason | None:
         reason = stop_check()
         if reason is not None:
             return reason
@@ -504,7 +588,7 @@ class Trainer:
         state.module.train()
         state.optimizer.zero_grad()
         loss = self.plugin.loss(state.module(inputs), targets)
-        loss.backward()
+        torch.autograd.backward(loss)
         state.optimizer.step()
         state.losses = [*state.losses[-(RECENT_LOSSES - 1) :], float(loss.detach())]
         state.step += 1
@@ -526,7 +610,8 @@ class Trainer:
         if state.get("plan_id") != self.plan.plan_id:
             logger.info(
                 "Checkpoint of %s belongs to an older plan (data or settings changed); "
-                "starting a new plan", self.plugin.name,
+                "starting a new plan",
+                self.plugin.name,
             )
             return None
         if int(state["step"]) >= self.plan.total_steps:
@@ -542,21 +627,29 @@ class Trainer:
         state.optimizer.load_state_dict(saved["optimizer"])
         torch.set_rng_state(saved["torch_rng"])
         logger.info(
-            "Resuming %s at step %d of %d", self.plugin.name, state.step, self.plan.total_steps
+            "Resuming %s at step %d of %d",
+            self.plugin.name,
+            state.step,
+            self.plan.total_steps,
         )
 
     def _save_checkpoint(self, state: _State) -> None:
         done = state.step >= self.plan.total_steps
-        stage, epoch, batch = (len(self.plan.stages), 0, 0) if done else self.plan.locate(state.step)
+        stage, epoch, batch = (
+            (len(self.plan.stages), 0, 0) if done else self.plan.locate(state.step)
+        )
         checkpoint.atomic_save(
             {
-                "format": PLAN_FORMAT, "plan_id": self.plan.plan_id,
-                "model": self.plugin.name, "step": state.step,
+                "format": PLAN_FORMAT,
+                "plan_id": self.plan.plan_id,
+                "model": self.plugin.name,
+                "step": state.step,
                 "total_steps": self.plan.total_steps,
                 "position": {"stage": stage, "epoch": epoch, "batch": batch},
                 "module": state.module.state_dict(),
                 "optimizer": state.optimizer.state_dict(),
-                "torch_rng": torch.get_rng_state(), "recent_losses": state.losses,
+                "torch_rng": torch.get_rng_state(),
+                "recent_losses": state.losses,
             },
             self.checkpoint_path,
         )
@@ -564,11 +657,16 @@ class Trainer:
     def _save_model(self, module: torch.nn.Module, evaluation: Evaluation) -> None:
         checkpoint.atomic_save(
             {
-                "format": PLAN_FORMAT, "model": self.plugin.name,
-                "inputs": self.plugin.inputs.describe(), "plan_id": self.plan.plan_id,
-                "trained_at_ms": now_ms(), "total_steps": self.plan.total_steps,
-                "state_dict": module.state_dict(), "data_basis": self.data.basis.as_dict(),
-                "evaluation": evaluation.as_dict(), "parameters": parameter_count(module),
+                "format": PLAN_FORMAT,
+                "model": self.plugin.name,
+                "inputs": self.plugin.inputs.describe(),
+                "plan_id": self.plan.plan_id,
+                "trained_at_ms": now_ms(),
+                "total_steps": self.plan.total_steps,
+                "state_dict": module.state_dict(),
+                "data_basis": self.data.basis.as_dict(),
+                "evaluation": evaluation.as_dict(),
+                "parameters": parameter_count(module),
             },
             self.model_path,
         )
@@ -578,9 +676,19 @@ class Trainer:
         evaluation = saved.get("evaluation") or {}
         sets = tuple(EvaluationSet(**s) for s in evaluation.get("sets", []))
         return RunResult(
-            self.plugin.name, StopReason.UP_TO_DATE, self.plan.total_steps, 0,
-            self.plan.total_steps, None, 0.0, 0.0, 0.0, 0.0,
-            Evaluation(sets) if sets else None, self.data.basis, None,
+            self.plugin.name,
+            StopReason.UP_TO_DATE,
+            self.plan.total_steps,
+            0,
+            self.plan.total_steps,
+            None,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            Evaluation(sets) if sets else None,
+            self.data.basis,
+            None,
             int(saved.get("parameters", 0)),
         )
 
@@ -588,8 +696,11 @@ class Trainer:
         if self.runs is None:
             return None
         return self.runs.start(
-            model=self.plugin.name, plan_id=self.plan.plan_id, started_by=self.started_by,
-            first_step=first_step, total_steps=self.plan.total_steps,
+            model=self.plugin.name,
+            plan_id=self.plan.plan_id,
+            started_by=self.started_by,
+            first_step=first_step,
+            total_steps=self.plan.total_steps,
             data_basis=self.data.basis.text(),
         )
 
@@ -597,19 +708,29 @@ class Trainer:
         if self.runs is None or result.run_id is None:
             return
         self.runs.finish(
-            result.run_id, stop_reason=str(result.stop_reason), steps=result.steps,
-            loss=result.loss, cpu_s=result.cpu_s, peak_memory_mb=result.peak_memory_mb,
+            result.run_id,
+            stop_reason=str(result.stop_reason),
+            steps=result.steps,
+            loss=result.loss,
+            cpu_s=result.cpu_s,
+            peak_memory_mb=result.peak_memory_mb,
             evaluation=result.evaluation.as_dict() if result.evaluation else None,
         )
 
-    def _record_failure(self, run_id: int | None, steps: int, watch: BudgetWatch) -> None:
+    def _record_failure(
+        self, run_id: int | None, steps: int, watch: BudgetWatch
+    ) -> None:
         if self.runs is None or run_id is None:
             return
         try:
             self.runs.finish(
-                run_id, stop_reason=str(StopReason.FAILED), steps=steps,
-                loss=None, cpu_s=watch.cpu_s(),
-                peak_memory_mb=watch.sample_memory(), evaluation=None,
+                run_id,
+                stop_reason=str(StopReason.FAILED),
+                steps=steps,
+                loss=None,
+                cpu_s=watch.cpu_s(),
+                peak_memory_mb=watch.sample_memory(),
+                evaluation=None,
             )
         except Exception:  # the original error matters more than the record of it
             logger.exception("Could not record the failed training run %s", run_id)

@@ -25,7 +25,9 @@ def is_model_plugin(plugin: Any) -> bool:
     return True
 
 
-def load_model_plugin(name: str = DEFAULT_MODEL) -> tuple[ModelPlugin | None, list[PluginFailure]]:
+def load_model_plugin(
+    name: str = DEFAULT_MODEL,
+) -> tuple[ModelPlugin | None, list[PluginFailure]]:
     """The installed model plugin called `name`, or None and why not.
 
     Raises:

@@ -25,7 +25,9 @@ class GruRegressor(nn.Module):
     def __init__(self, channels: int) -> None:
         super().__init__()
         self.gru = nn.GRU(channels, HIDDEN, batch_first=True)
-        self.head = nn.Sequential(nn.Linear(HIDDEN, HEAD), nn.ReLU(), nn.Linear(HEAD, 1))
+        self.head = nn.Sequential(
+            nn.Linear(HIDDEN, HEAD), nn.ReLU(), nn.Linear(HEAD, 1)
+        )
 
     def forward(self, days: torch.Tensor) -> torch.Tensor:
         """Predict from the GRU's state after the last day."""

@@ -31,7 +31,11 @@ from plugins.recommenders.rules import TARGETS, RuleBasedRecommender
 BAND = (25.0, 75.0)
 """Readiness within one SD of the person's baseline (status `normal`)."""
 HARDEST_FIRST = (
-    Workout.INTERVALS, Workout.TEMPO, Workout.ENDURANCE, Workout.RECOVERY, Workout.REST
+    Workout.INTERVALS,
+    Workout.TEMPO,
+    Workout.ENDURANCE,
+    Workout.RECOVERY,
+    Workout.REST,
 )
 ZONE_MID_HRR = {1: 0.5, 2: 0.65, 3: 0.75, 4: 0.85, 5: 0.95}
 """Middle of each zone as a fraction of heart-rate reserve."""
@@ -62,9 +66,13 @@ class ModelRecommender:
         zone, minutes = TARGETS[choice]
         bpm = context.zones_bpm[zone - 1] if zone is not None else None
         return Recommendation(
-            workout=choice, target_zone=zone, zone_bpm=bpm, duration_min=minutes,
+            workout=choice,
+            target_zone=zone,
+            zone_bpm=bpm,
+            duration_min=minutes,
             reason=_reason(model, choice, forecasts, loads, bpm, minutes),
-            recommender=self.name, details=_details(model, forecasts, loads),
+            recommender=self.name,
+            details=_details(model, forecasts, loads),
         )
 
 
@@ -97,13 +105,18 @@ def _choose(forecasts: dict[Workout, ReadinessForecast]) -> Workout:
 
 
 def _reason(
-    model: ReadinessModel, choice: Workout, forecasts: dict[Workout, ReadinessForecast],
-    loads: dict[Workout, float], bpm: tuple[int, int] | None, minutes: int,
+    model: ReadinessModel,
+    choice: Workout,
+    forecasts: dict[Workout, ReadinessForecast],
+    loads: dict[Workout, float],
+    bpm: tuple[int, int] | None,
+    minutes: int,
 ) -> str:
     chosen = forecasts[choice]
     inside = chosen.readiness >= BAND[0]
     where = (
-        f"inside your band {BAND[0]:.0f}-{BAND[1]:.0f}" if inside
+        f"inside your band {BAND[0]:.0f}-{BAND[1]:.0f}"
+        if inside
         else f"below your band {BAND[0]:.0f}-{BAND[1]:.0f} whatever you do; this is the best"
     )
     parts = [
@@ -121,12 +134,17 @@ def _reason(
             f"scale uses a typical SD of {chosen.baseline_sd:.2f} ln ms (no HRV baseline of "
             "your own yet)"
         )
-    target = f" in zone {TARGETS[choice][0]} ({bpm[0]}-{bpm[1]} bpm) for {minutes} min" if bpm else ""
+    target = (
+        f" in zone {TARGETS[choice][0]} ({bpm[0]}-{bpm[1]} bpm) for {minutes} min"
+        if bpm
+        else ""
+    )
     return f"{'; '.join(parts)}. So {choice}{target}."
 
 
 def _details(
-    model: ReadinessModel, forecasts: dict[Workout, ReadinessForecast],
+    model: ReadinessModel,
+    forecasts: dict[Workout, ReadinessForecast],
     loads: dict[Workout, float],
 ) -> dict[str, Any]:
     details: dict[str, Any] = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections import namedtuple
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,7 @@ POWER_TIME_UNKNOWN = -1
 POWER_TIME_UNLIMITED = -2
 
 
-def _psutil_returning(value):
+def _psutil_returning(value: object) -> Any:
     return SimpleNamespace(sensors_battery=lambda: value)
 
 
@@ -38,13 +39,24 @@ def _psutil_returning(value):
 SCHED02_CASES = [
     pytest.param(_psutil_returning(None), False, None, None, id="1-no-battery"),
     pytest.param(
-        _psutil_returning(sbattery(80, POWER_TIME_UNKNOWN, None)), True, None, 80.0,
+        _psutil_returning(sbattery(80, POWER_TIME_UNKNOWN, None)),
+        True,
+        None,
+        80.0,
         id="2-plug-unknown",
     ),
-    pytest.param(_psutil_returning(sbattery(55, 5400, False)), True, False, 55.0,
-                 id="3-on-battery"),
     pytest.param(
-        _psutil_returning(sbattery(97, POWER_TIME_UNLIMITED, True)), True, True, 97.0,
+        _psutil_returning(sbattery(55, 5400, False)),
+        True,
+        False,
+        55.0,
+        id="3-on-battery",
+    ),
+    pytest.param(
+        _psutil_returning(sbattery(97, POWER_TIME_UNLIMITED, True)),
+        True,
+        True,
+        97.0,
         id="4-plugged",
     ),
     pytest.param(SimpleNamespace(), False, None, None, id="5-unsupported-platform"),
@@ -52,7 +64,9 @@ SCHED02_CASES = [
 
 
 @pytest.mark.parametrize(("module", "present", "plugged", "percent"), SCHED02_CASES)
-def test_sched02_psutil_probe_is_tri_state_and_never_raises(module, present, plugged, percent):
+def test_sched02_psutil_probe_is_tri_state_and_never_raises(
+    module, present, plugged, percent
+):
     reading = PsutilProbe(module).read()
 
     assert reading is not None
@@ -73,8 +87,9 @@ def test_sched02_psutil_probe_is_tri_state_and_never_raises(module, present, plu
     ],
 )
 def test_sched02_gate_rule_for_unknown_states(module, allowed):
-    decision = ChargingGate().decide(PsutilProbe(module).read() or PowerReading(
-        None, None, None, "none", ""))
+    decision = ChargingGate().decide(
+        PsutilProbe(module).read() or PowerReading(None, None, None, "none", "")
+    )
 
     assert decision.allowed is allowed
 
@@ -90,7 +105,8 @@ def test_sched02_decision_and_reason_logged_once_not_every_tick(caplog):
     gate = ChargingGate()
     no_battery = PsutilProbe(_psutil_returning(None)).read()
     unknown_plug = PsutilProbe(_psutil_returning(sbattery(80, -1, None))).read()
-    assert no_battery is not None and unknown_plug is not None
+    assert no_battery is not None
+    assert unknown_plug is not None
     caplog.set_level(logging.INFO, logger="fitlearn.power")
 
     for _ in range(5):
@@ -100,8 +116,10 @@ def test_sched02_decision_and_reason_logged_once_not_every_tick(caplog):
 
     messages = [r.getMessage() for r in caplog.records if r.name == "fitlearn.power"]
     assert len(messages) == 2
-    assert "allowed" in messages[0] and "no battery" in messages[0]
-    assert "paused" in messages[1] and "plug state is unknown" in messages[1]
+    assert "allowed" in messages[0]
+    assert "no battery" in messages[0]
+    assert "paused" in messages[1]
+    assert "plug state is unknown" in messages[1]
 
 
 def test_no_battery_counts_as_mains_in_the_scheduler_view():
@@ -123,9 +141,11 @@ def test_sysfs_on_battery_then_plugged(tmp_path):
     tree.plug()
     plugged = probe.read()
 
-    assert on_battery is not None and on_battery.on_external_power is False
+    assert on_battery is not None
+    assert on_battery.on_external_power is False
     assert on_battery.battery_percent == 80.0
-    assert plugged is not None and plugged.on_external_power is True
+    assert plugged is not None
+    assert plugged.on_external_power is True
     assert "AC online" in plugged.detail
 
 
@@ -135,7 +155,8 @@ def test_sysfs_usb_supply_counts_as_external(tmp_path):
 
     reading = SysfsProbe(tree.root).read()
 
-    assert reading is not None and reading.on_external_power is True
+    assert reading is not None
+    assert reading.on_external_power is True
 
 
 def test_sysfs_battery_status_alone_decides_without_ac_entry(tmp_path):
@@ -144,7 +165,8 @@ def test_sysfs_battery_status_alone_decides_without_ac_entry(tmp_path):
 
     reading = SysfsProbe(tree.root).read()
 
-    assert reading is not None and reading.on_external_power is True
+    assert reading is not None
+    assert reading.on_external_power is True
 
 
 def test_sysfs_empty_tree_is_a_machine_without_battery(tmp_path):
@@ -153,18 +175,25 @@ def test_sysfs_empty_tree_is_a_machine_without_battery(tmp_path):
     reading = SysfsProbe(tree.root).read()
 
     assert reading is not None
-    assert reading.battery_present is False and reading.on_external_power is None
+    assert reading.battery_present is False
+    assert reading.on_external_power is None
     assert ChargingGate().decide(reading).allowed
 
 
 def test_sysfs_ignores_a_wireless_mouse_battery(tmp_path):
     tree = FakePowerSupply(tmp_path / "ps", ac=False, battery=False)
-    tree.add("hidpp_battery_0", type="Battery", scope="Device", status="Discharging",
-             capacity="15")
+    tree.add(
+        "hidpp_battery_0",
+        type="Battery",
+        scope="Device",
+        status="Discharging",
+        capacity="15",
+    )
 
     reading = SysfsProbe(tree.root).read()
 
-    assert reading is not None and reading.battery_present is False
+    assert reading is not None
+    assert reading.battery_present is False
 
 
 def test_sysfs_garbage_files_never_raise(tmp_path):
@@ -191,7 +220,8 @@ def test_chain_first_definite_answer_wins_and_names_its_source(tmp_path):
 
     reading = ChainedProbe([SysfsProbe(tree.root), psutil_says_battery]).read()
 
-    assert reading.on_external_power is True and reading.source == "sysfs"
+    assert reading.on_external_power is True
+    assert reading.source == "sysfs"
 
 
 def test_chain_prefers_a_seen_battery_when_nobody_knows_the_plug(tmp_path):
@@ -200,7 +230,8 @@ def test_chain_prefers_a_seen_battery_when_nobody_knows_the_plug(tmp_path):
 
     reading = ChainedProbe([SysfsProbe(empty.root), battery_unknown]).read()
 
-    assert reading.source == "psutil" and reading.battery_present is True
+    assert reading.source == "psutil"
+    assert reading.battery_present is True
     assert not ChargingGate().decide(reading).allowed
 
 
@@ -211,7 +242,8 @@ def test_config_override_decides_first(tmp_path, override, plugged):
 
     reading = default_probe(override, tree.root).read()
 
-    assert reading.on_external_power is plugged and reading.source == "config"
+    assert reading.on_external_power is plugged
+    assert reading.source == "config"
 
 
 def test_override_auto_defers():
@@ -224,9 +256,14 @@ def test_gate_waits_for_a_low_battery_to_charge(tmp_path):
     tree.battery(20)
     gate = ChargingGate(min_battery_percent=40)
 
-    low = gate.decide(SysfsProbe(tree.root).read() or PowerReading(None, None, None, "", ""))
+    low = gate.decide(
+        SysfsProbe(tree.root).read() or PowerReading(None, None, None, "", "")
+    )
     tree.battery(45)
-    charged = gate.decide(SysfsProbe(tree.root).read() or PowerReading(None, None, None, "", ""))
+    charged = gate.decide(
+        SysfsProbe(tree.root).read() or PowerReading(None, None, None, "", "")
+    )
 
-    assert not low.allowed and "20%" in low.reason
+    assert not low.allowed
+    assert "20%" in low.reason
     assert charged.allowed

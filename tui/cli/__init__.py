@@ -8,7 +8,12 @@ line on stderr and exit status 1, never a traceback.
 from __future__ import annotations
 
 from tui.cli.app import main
-from tui.cli.data import import_command, recommend_command, sessions_command, today_command
+from tui.cli.data import (
+    import_command,
+    recommend_command,
+    sessions_command,
+    today_command,
+)
 from tui.cli.training import daemon_command, power_command, train_command
 from tui.cli.ui import dashboard_command, demo_command
 

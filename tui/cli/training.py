@@ -31,7 +31,9 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
     def handler(_signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {
+        sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         yield
     finally:
@@ -52,7 +54,8 @@ def power_command(app: AppContext, as_json: bool) -> None:
     reading = power_probe(settings).read()
     decision = charging_gate(settings).decide(reading)
     values = reading.as_dict() | {
-        "training_allowed": decision.allowed, "reason": decision.reason,
+        "training_allowed": decision.allowed,
+        "reason": decision.reason,
     }
     if as_json:
         _print_json(values)
@@ -78,10 +81,16 @@ def format_power(v: dict[str, Any]) -> str:
 
 
 @click.command("train")
-@click.option("--json", "as_json", is_flag=True, help="Print the run and evaluation as JSON.")
-@click.option("--restart", is_flag=True, help="Train the plan again from its first step.")
 @click.option(
-    "--max-minutes", type=click.FloatRange(min=0.01), default=None,
+    "--json", "as_json", is_flag=True, help="Print the run and evaluation as JSON."
+)
+@click.option(
+    "--restart", is_flag=True, help="Train the plan again from its first step."
+)
+@click.option(
+    "--max-minutes",
+    type=click.FloatRange(min=0.01),
+    default=None,
     help="Wall-time cap of this run (default: [training] max_minutes, else 10).",
 )
 @pass_app
@@ -120,7 +129,11 @@ def format_training(v: dict[str, Any]) -> str:
             "(--restart trains it again)."
         ]
     else:
-        progress = "plan complete" if v["completed"] else f"step {v['step']} of {v['total_steps']}"
+        progress = (
+            "plan complete"
+            if v["completed"]
+            else f"step {v['step']} of {v['total_steps']}"
+        )
         lines = [
             f"Model {v['model']} ({v['parameters']} parameters): {v['steps']} steps this "
             f"run, {progress}; stopped: {v['stop_reason']}",

@@ -56,9 +56,14 @@ def load_training_status(store: Store, config: Config) -> TrainingStatusView:
     settings = config.training
     reading = power_probe(settings).read()
     decision = charging_gate(settings).decide(reading)
-    power = reading.as_dict() | {"training_allowed": decision.allowed, "reason": decision.reason}
+    power = reading.as_dict() | {
+        "training_allowed": decision.allowed,
+        "reason": decision.reason,
+    }
     runs = RunLog(store).latest(20)
-    completed = next((r for r in runs if r.stop_reason == "completed" and r.evaluation), None)
+    completed = next(
+        (r for r in runs if r.stop_reason == "completed" and r.evaluation), None
+    )
     daemon = _daemon_status(training_paths(store.path).daemon_status)
     running = daemon is not None
     return TrainingStatusView(
@@ -84,15 +89,23 @@ def _daemon_status(path: Any) -> dict[str, Any] | None:
 
 def describe(view: TrainingStatusView) -> list[str]:
     """The panel's lines."""
-    return [_power_line(view.power), _last_run_line(view.last_run),
-            _next_run_line(view), *_evaluation_lines(view.last_evaluation)]
+    return [
+        _power_line(view.power),
+        _last_run_line(view.last_run),
+        _next_run_line(view),
+        *_evaluation_lines(view.last_evaluation),
+    ]
 
 
 def _power_line(power: dict[str, Any]) -> str:
     plugged = {True: "on external power", False: "on battery", None: "power unknown"}[
         power["on_external_power"]
     ]
-    battery = f", battery {power['battery_percent']:.0f}%" if power["battery_percent"] is not None else ""
+    battery = (
+        f", battery {power['battery_percent']:.0f}%"
+        if power["battery_percent"] is not None
+        else ""
+    )
     state = "training allowed" if power["training_allowed"] else "training paused"
     return f"Power: {plugged}{battery} ({power['source']}); {state}: {power['reason']}"
 
@@ -102,7 +115,10 @@ def _last_run_line(run: RunRecord | None) -> str:
         return "Last training: none yet (fitlearn train, or fitlearn daemon while charging)"
     started = _local(run.started_at_ms)
     if run.ended_at_ms is None:
-        return f"Last training: started {started}, still running or cut off at step {run.first_step}"
+        return (
+            f"Last training: started {started}, still running or cut off at step "
+            f"{run.first_step}"
+        )
     done = run.first_step + run.steps
     return (
         f"Last training: {started}, {run.steps} steps ({done}/{run.total_steps}), "
@@ -122,7 +138,9 @@ def _next_run_line(view: TrainingStatusView) -> str:
 def _evaluation_lines(evaluation: dict[str, Any] | None) -> list[str]:
     if not evaluation:
         return ["Model: not trained yet"]
-    baselines = ", ".join(f"{k} {v:.3f}" for k, v in evaluation.get("baseline_mae", {}).items())
+    baselines = ", ".join(
+        f"{k} {v:.3f}" for k, v in evaluation.get("baseline_mae", {}).items()
+    )
     return [
         f"Model error (MAE, held-out {evaluation.get('evaluated_on')} days): "
         f"{evaluation.get('model_mae', float('nan')):.3f}",
@@ -153,7 +171,9 @@ class TrainingStatus(Static):
     """
 
     def __init__(
-        self, loader: Callable[[], TrainingStatusView], refresh_s: float = REFRESH_S,
+        self,
+        loader: Callable[[], TrainingStatusView],
+        refresh_s: float = REFRESH_S,
         **kwargs: Any,
     ) -> None:
         super().__init__("Training: loading...", **kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 import polars as pl
@@ -17,15 +18,20 @@ from fitlearn.training.dataset import (
 )
 
 
-def _daily(devs: list[float | None], loads: list[float] | None = None) -> pl.DataFrame:
+def _daily(
+    devs: Sequence[float | None], loads: list[float] | None = None
+) -> pl.DataFrame:
     n = len(devs)
-    return pl.DataFrame({
-        "date": [date(2024, 1, 1) + timedelta(days=i) for i in range(n)],
-        "load": loads or [0.0] * n,
-        "ln_rmssd": [None if d is None else 4.0 + d for d in devs],
-        "hrv_baseline": [4.0] * n,
-        "resting_hr": [None] * n,
-    }, schema_overrides={"resting_hr": pl.Float64})
+    return pl.DataFrame(
+        {
+            "date": [date(2024, 1, 1) + timedelta(days=i) for i in range(n)],
+            "load": loads or [0.0] * n,
+            "ln_rmssd": [None if d is None else 4.0 + d for d in devs],
+            "hrv_baseline": [4.0] * n,
+            "resting_hr": [None] * n,
+        },
+        schema_overrides={"resting_hr": pl.Float64},
+    )
 
 
 def test_targets_are_the_day_after_the_window():
@@ -36,14 +42,16 @@ def test_targets_are_the_day_after_the_window():
     assert target_days.tolist() == list(range(3, 10))
     assert samples.targets.tolist() == pytest.approx(devs[3:])
     # The first window is days 0-2; its hrv_dev channel holds their deviations.
-    assert samples.inputs[0, :, CHANNEL_INDEX["hrv_dev"]].tolist() == pytest.approx(devs[:3])
+    assert samples.inputs[0, :, CHANNEL_INDEX["hrv_dev"]].tolist() == pytest.approx(
+        devs[:3]
+    )
 
 
 def test_days_without_a_measurement_are_not_targets_and_are_masked():
     devs = [0.1, None, 0.2, None, 0.3, 0.4]
 
     table, targets = channel_table(_daily(devs))
-    samples, target_days = windows(table, targets, window_days=2)
+    _samples, target_days = windows(table, targets, window_days=2)
 
     assert math.isnan(float(targets[1]))
     assert table[1, CHANNEL_INDEX["hrv_known"]] == 0
@@ -79,7 +87,8 @@ def test_time_split_holds_out_the_latest_days_of_each_history():
     train, held = split_by_time([first, second], window_days=5, holdout_fraction=0.25)
 
     # Days 30-39 of each history are held out: 20 targets; 25 train targets each.
-    assert len(held) == 20 and len(train) == 50
+    assert len(held) == 20
+    assert len(train) == 50
     expected = sorted(s * 0.01 * i for s in (1, -1) for i in range(30, 40))
     assert sorted(held.targets.tolist()) == pytest.approx(expected)
     assert torch.all(train.targets.abs() < 0.295)

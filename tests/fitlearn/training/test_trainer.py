@@ -33,7 +33,8 @@ def _stop_at(*calls: int):
 def _weights(path) -> dict[str, torch.Tensor]:
     payload = checkpoint.load(path)
     assert payload is not None
-    return payload["state_dict"]
+    weights: dict[str, torch.Tensor] = payload["state_dict"]
+    return weights
 
 
 def test_interrupted_run_ends_with_identical_weights(gru, tiny_data, budget, tmp_path):
@@ -51,7 +52,8 @@ def test_interrupted_run_ends_with_identical_weights(gru, tiny_data, budget, tmp
     assert whole.stop_reason is StopReason.COMPLETED
     assert (first.stop_reason, first.steps) == (StopReason.POWER, 6)
     assert (second.first_step, second.steps) == (6, 4)
-    assert last.first_step == 10 and last.completed
+    assert last.first_step == 10
+    assert last.completed
     a, b = _weights(straight.model_path), _weights(broken.model_path)
     assert a.keys() == b.keys()
     assert all(torch.equal(a[k], b[k]) for k in a)
@@ -79,7 +81,9 @@ def test_resume_across_the_pretrain_finetune_boundary_is_exact(gru, budget, tmp_
     assert "fine-tuned on" in checkpoint.load(broken.model_path)["data_basis"]["text"]  # type: ignore[index]
 
 
-def test_checkpoint_holds_model_optimizer_rng_and_position(gru, tiny_data, budget, paths):
+def test_checkpoint_holds_model_optimizer_rng_and_position(
+    gru, tiny_data, budget, paths
+):
     trainer = Trainer(gru, tiny_data, paths, TINY, budget)
 
     trainer.run(_stop_at(4))
@@ -110,8 +114,10 @@ def test_wall_time_cap_stops_and_next_run_resumes(gru, tiny_data, budget, paths)
     trainer.budget = budget
     finished = trainer.run()
 
-    assert capped.stop_reason is StopReason.TIME_CAP and capped.steps == 0
-    assert finished.first_step == 0 and finished.completed
+    assert capped.stop_reason is StopReason.TIME_CAP
+    assert capped.steps == 0
+    assert finished.first_step == 0
+    assert finished.completed
 
 
 def test_memory_cap_stops(gru, tiny_data, budget, paths):
@@ -140,9 +146,11 @@ def test_up_to_date_until_the_data_changes(gru, tiny_data, budget, paths):
     changed = TrainingData.build(TINY, gru.inputs.window_days, personal)
     new_plan = Trainer(gru, changed, paths, TINY, budget).run()
 
-    assert again.stop_reason is StopReason.UP_TO_DATE and again.steps == 0
+    assert again.stop_reason is StopReason.UP_TO_DATE
+    assert again.steps == 0
     assert again.evaluation is not None
-    assert new_plan.stop_reason is StopReason.COMPLETED and new_plan.first_step == 0
+    assert new_plan.stop_reason is StopReason.COMPLETED
+    assert new_plan.first_step == 0
 
 
 def test_each_run_is_recorded(gru, tiny_data, budget, paths, tmp_path):
@@ -157,11 +165,19 @@ def test_each_run_is_recorded(gru, tiny_data, budget, paths, tmp_path):
     assert [r.stop_reason for r in runs] == ["completed", "power"]
     last, first = runs
     assert (first.first_step, first.steps, first.started_by) == (0, 2, "daemon")
-    assert last.first_step == 2 and last.steps == last.total_steps - 2
-    assert last.ended_at_ms is not None and last.ended_at_ms >= last.started_at_ms
-    assert last.cpu_s is not None and last.cpu_s > 0
-    assert last.loss is not None and last.evaluation is not None
-    assert set(last.evaluation["baseline_mae"]) == {"yesterday", "rolling_mean_7d", "baseline_60d"}
+    assert last.first_step == 2
+    assert last.steps == last.total_steps - 2
+    assert last.ended_at_ms is not None
+    assert last.ended_at_ms >= last.started_at_ms
+    assert last.cpu_s is not None
+    assert last.cpu_s > 0
+    assert last.loss is not None
+    assert last.evaluation is not None
+    assert set(last.evaluation["baseline_mae"]) == {
+        "yesterday",
+        "rolling_mean_7d",
+        "baseline_60d",
+    }
     assert "simulated" in last.data_basis
 
 
@@ -183,13 +199,16 @@ def test_without_personal_days_the_basis_says_simulated_only(tiny_data):
     basis = tiny_data.basis.text()
 
     assert not tiny_data.basis.fine_tuned
-    assert "simulated" in basis and "only" in basis and "needs 60" in basis
+    assert "simulated" in basis
+    assert "only" in basis
+    assert "needs 60" in basis
 
 
 @pytest.mark.slow
 def test_model_beats_naive_baselines_on_held_out_days(gru, budget, paths):
-    config = TrainingConfig(seed=11, simulated_histories=8, simulated_days=300,
-                            pretrain_epochs=6)
+    config = TrainingConfig(
+        seed=11, simulated_histories=8, simulated_days=300, pretrain_epochs=6
+    )
     data = TrainingData.build(config, gru.inputs.window_days, None)
 
     result = Trainer(gru, data, paths, config, budget).run()
@@ -201,9 +220,17 @@ def test_model_beats_naive_baselines_on_held_out_days(gru, budget, paths):
 
 
 def test_empty_personal_frame_means_no_personal_data(gru):
-    empty = pl.DataFrame(schema={"date": pl.Date, "load": pl.Float64, "ln_rmssd": pl.Float64,
-                                 "hrv_baseline": pl.Float64, "resting_hr": pl.Float64})
+    empty = pl.DataFrame(
+        schema={
+            "date": pl.Date,
+            "load": pl.Float64,
+            "ln_rmssd": pl.Float64,
+            "hrv_baseline": pl.Float64,
+            "resting_hr": pl.Float64,
+        }
+    )
 
     data = TrainingData.build(TINY, gru.inputs.window_days, empty)
 
-    assert data.fingerprint == "none" and len(data.personal_train) == 0
+    assert data.fingerprint == "none"
+    assert len(data.personal_train) == 0
