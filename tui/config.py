@@ -25,7 +25,7 @@ Example `config.toml`::
     simulated_histories = 24
     simulated_days = 365
     pretrain_epochs = 12
-    finetune_epochs = 30
+    finetune_epochs = 15
 
 A missing file means defaults. A file that cannot be read is an error that names
 the line, never silently ignored.
@@ -66,7 +66,7 @@ class TrainingSettings:
     simulated_histories: int = 24
     simulated_days: int = 365
     pretrain_epochs: int = 12
-    finetune_epochs: int = 30
+    finetune_epochs: int = 15
 
 
 _TRAINING_NUMBERS: dict[str, tuple[type, float, float]] = {

@@ -48,7 +48,8 @@ logger = logging.getLogger(__name__)
 PLAN_FORMAT = 1
 """Bump when anything that changes the trained weights for a plan changes."""
 RECENT_LOSSES = 50
-EVAL_BATCH = 4096
+EVAL_BATCH = 256
+"""Small: a GRU's activations for thousands of samples at once cost tens of MB."""
 
 
 class StopReason(enum.StrEnum):
@@ -82,10 +83,11 @@ class TrainingConfig:
     simulated_histories: int = 24
     simulated_days: int = 365
     pretrain_epochs: int = 12
-    finetune_epochs: int = 30
+    finetune_epochs: int = 15
     batch_size: int = 64
     learning_rate: float = 3e-3
-    finetune_learning_rate: float = 1e-3
+    finetune_learning_rate: float = 3e-4
+    """Gentle: a year of one person is a few hundred samples, easy to overfit."""
     holdout_fraction: float = 0.25
     min_personal_samples: int = 60
     """Fine-tune only with at least this many of the person's own training samples."""
