@@ -115,4 +115,6 @@ class BudgetWatch:
 
     def memory_spent(self) -> bool:
         """Whether resident memory grew past the cap."""
+        # Limitation: checked between steps, so one step that allocates a lot
+        # overshoots the cap before the run stops.
         return self.sample_memory() > self.budget.max_memory_mb

@@ -40,6 +40,7 @@ CHANNELS: dict[str, str] = {
 """Everything a model plugin may ask for, by name, with its meaning."""
 
 CHANNEL_INDEX = {name: i for i, name in enumerate(CHANNELS)}
+# Limitation: one target only; resting-HR or readiness targets are not offered yet.
 TARGET = "hrv_dev_next"
 """The one target today: the next morning's lnRMSSD deviation from baseline."""
 

@@ -281,6 +281,8 @@ class TrainingDaemon:
 
     def train_job(self) -> None:
         """Train once if the gate allows and nobody else is training."""
+        # Limitation: the scheduler's pool thread that ran a training keeps its
+        # lowered priority for later jobs (a thread cannot raise it back unprivileged).
         if not self._training.acquire(blocking=False):
             logger.debug("A training run is already under way")
             return

@@ -72,6 +72,7 @@ class AthleteType:
     """Share of mornings with an HRV measurement."""
 
 
+# Limitation: plausible parameters, not fitted to measured people (see the Note above).
 ATHLETE_TYPES: dict[str, AthleteType] = {
     t.name: t
     for t in (

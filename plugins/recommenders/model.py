@@ -92,6 +92,8 @@ def planned_trimp(workout: Workout, profile: ResolvedProfile) -> float:
     zone, minutes = TARGETS[workout]
     if zone is None or minutes == 0:
         return 0.0
+    # Limitation: the whole session is counted at its zone's middle; warm-up,
+    # cool-down and the rests between intervals are not modelled.
     a, b = trimp_weights(profile)
     reserve = ZONE_MID_HRR[zone]
     return minutes * reserve * a * math.exp(b * reserve)

@@ -190,6 +190,8 @@ class TrainingStatus(Static):
 
     def refresh_view(self) -> None:
         """Load and show the current status; a failing loader shows its error."""
+        # Limitation: the loader (a power probe and one small query) runs on the UI
+        # thread; it takes milliseconds, but a stalled disk would stall the panel.
         try:
             view = self.loader()
         except Exception as exc:  # the dashboard must stay up whatever the store does
