@@ -58,6 +58,33 @@ class Recommendation:
 
 
 @dataclass(frozen=True)
+class ReadinessForecast:
+    """What a trained model expects the morning after a planned workout."""
+
+    hrv_deviation: float
+    """Predicted lnRMSSD minus the person's 60-day baseline, ln ms."""
+    readiness: float
+    """The same on the readiness scale: clip(50 + 25 x deviation / SD, 0, 100)."""
+    baseline_sd: float
+    """The SD used for the scale."""
+    sd_is_personal: bool
+    """False when the person has no HRV baseline yet and a typical SD stood in."""
+
+
+@runtime_checkable
+class ReadinessModel(Protocol):
+    """A trained next-day response model, as a recommender sees it."""
+
+    name: str
+    data_basis: str
+    """Which data it rests on, in one sentence."""
+
+    def forecast(self, daily: pl.DataFrame, planned_load: float) -> ReadinessForecast:
+        """Readiness the morning after a day with `planned_load` (TRIMP) after `daily`."""
+        ...
+
+
+@dataclass(frozen=True)
 class RecommendationContext:
     """Everything a recommender may read."""
 
@@ -70,6 +97,8 @@ class RecommendationContext:
     profile: ResolvedProfile
     zones_bpm: list[tuple[int, int]]
     """Zones 1-5 as bpm ranges for this profile."""
+    model: ReadinessModel | None = None
+    """The trained response model, when there is one."""
 
 
 @runtime_checkable

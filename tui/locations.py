@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -32,6 +33,17 @@ def default_config_path() -> Path:
     """`$FITLEARN_CONFIG` if set, else `config.toml` in the config folder."""
     from_env = os.environ.get(CONFIG_ENV)
     return Path(from_env).expanduser() if from_env else config_dir() / "config.toml"
+
+
+def training_dir(db_path: Path) -> Path:
+    """Checkpoints and trained models of one database, in the data folder.
+
+    Each database gets its own folder (named after the file and a hash of its
+    full path), so a model trained on the demo never answers for your data.
+    """
+    resolved = str(db_path.expanduser().resolve())
+    tag = hashlib.sha256(resolved.encode()).hexdigest()[:8]
+    return data_dir() / "training" / f"{db_path.stem}-{tag}"
 
 
 def samples_dir() -> Path | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -19,6 +19,10 @@ from fitlearn.recommend import RecommendationContext
 from fitlearn.store import Store
 from plugins.recommenders import RecommendationOutcome, recommend
 from tui.config import Config
+from tui.training import load_trained_model
+
+if TYPE_CHECKING:
+    from fitlearn.training.predict import TrainedModel
 
 
 @dataclass(frozen=True)
@@ -28,20 +32,52 @@ class Report:
     snapshot: FeatureSnapshot
     outcome: RecommendationOutcome
     day: date | None
+    model: dict[str, Any] | None = None
+    """The trained model that was available (see `model_dict`), or None."""
 
 
 def build_report(store: Store, config: Config, day: date | None = None) -> Report:
-    """Refresh features and ask the configured recommender."""
+    """Refresh features and ask the configured recommender.
+
+    With a trained model (and `[training] use_model`, the default), the
+    model-backed recommender answers instead of the default rules; a model or
+    plugin that fails is reported and the rules answer.
+    """
     snapshot = FeatureService(store, config.profile).refresh(until=day)
     daily = snapshot.daily.filter(pl.col("date") <= day) if day else snapshot.daily
+    model, model_failures = load_trained_model(config, store.path)
     context = RecommendationContext(
         today=snapshot.day(day),
         daily=daily,
         sessions=snapshot.sessions,
         profile=snapshot.profile,
         zones_bpm=zone_bounds_bpm(snapshot.profile),
+        model=model,
     )
-    return Report(snapshot, recommend(context, config.recommender), day)
+    preferred = config.recommender
+    if model is not None and config.training.use_model and preferred == "rules":
+        preferred = "model"
+    outcome = recommend(context, preferred)
+    if model_failures:
+        outcome = RecommendationOutcome(
+            outcome.recommendation, [*model_failures, *outcome.failures]
+        )
+    info = model_dict(model, outcome) if model is not None else None
+    return Report(snapshot, outcome, day, info)
+
+
+def model_dict(model: TrainedModel, outcome: RecommendationOutcome) -> dict[str, Any]:
+    """The trained model: name, data it rests on, held-out errors, whether it answered."""
+    evaluation = model.evaluation
+    return {
+        "name": model.name,
+        "used": outcome.recommendation.recommender == "model",
+        "data_basis": model.data_basis,
+        "trained_at": iso_utc(model.trained_at_ms),
+        "model_mae": evaluation.get("model_mae"),
+        "baseline_mae": evaluation.get("baseline_mae", {}),
+        "evaluated_on": evaluation.get("evaluated_on"),
+    }
 
 
 def iso_utc(ms: int | None) -> str | None:
@@ -120,4 +156,5 @@ def recommendation_dict(report: Report) -> dict[str, Any]:
     out = report.outcome.recommendation.as_dict()
     out["details"] = {k: _clean(v) for k, v in out["details"].items()}
     out["plugin_failures"] = [f.describe() for f in report.outcome.failures]
+    out["model"] = report.model
     return out

@@ -130,6 +130,30 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX ble_notifications_by_session ON ble_notifications (session_id)",
         ),
     ),
+    Migration(
+        4,
+        "training runs: when, how far, why they stopped, what they cost",
+        (
+            """CREATE TABLE training_runs (
+                id INTEGER NOT NULL PRIMARY KEY,
+                model VARCHAR NOT NULL,
+                plan_id VARCHAR NOT NULL,
+                started_by VARCHAR NOT NULL,
+                started_at_ms INTEGER NOT NULL,
+                ended_at_ms INTEGER,
+                stop_reason VARCHAR,
+                first_step INTEGER NOT NULL,
+                steps INTEGER NOT NULL,
+                total_steps INTEGER NOT NULL,
+                loss FLOAT,
+                cpu_s FLOAT,
+                peak_memory_mb FLOAT,
+                data_basis TEXT NOT NULL,
+                evaluation TEXT
+            )""",
+            "CREATE INDEX training_runs_by_start ON training_runs (started_at_ms)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -219,3 +219,42 @@ class BleNotification(Base):
         Index("ble_notifications_by_session", "session_id"),
         {"sqlite_with_rowid": False},
     )
+
+
+class TrainingRun(Base):
+    """One run of the on-device trainer, from start to stop.
+
+    A row is written when a run starts and completed when it stops; a row
+    without `ended_at_ms` is a run that never got to say why it stopped (the
+    process was killed or the machine lost power).
+    """
+
+    __tablename__ = "training_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model: Mapped[str] = mapped_column(String, nullable=False)
+    """The model plugin's name."""
+    plan_id: Mapped[str] = mapped_column(String, nullable=False)
+    """Identifies model, data and settings; runs with one plan_id resume each other."""
+    started_by: Mapped[str] = mapped_column(String, nullable=False)
+    """`cli` (fitlearn train) or `daemon`."""
+    started_at_ms: Mapped[int] = mapped_column(Integer, nullable=False)
+    ended_at_ms: Mapped[int | None] = mapped_column(Integer)
+    stop_reason: Mapped[str | None] = mapped_column(String)
+    """`completed`, `power`, `time_cap`, `memory_cap`, `interrupted` or `failed`."""
+    first_step: Mapped[int] = mapped_column(Integer, nullable=False)
+    """The plan's step this run started at (0, or where a checkpoint left off)."""
+    steps: Mapped[int] = mapped_column(Integer, nullable=False)
+    """Steps taken in this run."""
+    total_steps: Mapped[int] = mapped_column(Integer, nullable=False)
+    loss: Mapped[float | None] = mapped_column(Float)
+    """Mean training loss over the run's last steps."""
+    cpu_s: Mapped[float | None] = mapped_column(Float)
+    peak_memory_mb: Mapped[float | None] = mapped_column(Float)
+    """Peak resident memory above the run's start, MB."""
+    data_basis: Mapped[str] = mapped_column(Text, nullable=False)
+    """Which data the model rests on, in words."""
+    evaluation: Mapped[str | None] = mapped_column(Text)
+    """Held-out errors as JSON (see `fitlearn.training.trainer.Evaluation`)."""
+
+    __table_args__ = (Index("training_runs_by_start", "started_at_ms"),)

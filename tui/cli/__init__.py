@@ -15,6 +15,7 @@ from tui.cli.data import (
     today_command,
 )
 from tui.cli.sensors import record_command, sensors_group
+from tui.cli.training import daemon_command, power_command, train_command
 from tui.cli.ui import dashboard_command, demo_command
 
 for _command in (
@@ -26,6 +27,9 @@ for _command in (
     demo_command,
     sensors_group,
     record_command,
+    power_command,
+    train_command,
+    daemon_command,
 ):
     main.add_command(_command)
 

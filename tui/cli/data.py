@@ -244,11 +244,16 @@ def recommend_command(app: AppContext, as_json: bool, day: datetime | None) -> N
 
 
 def format_recommendation(v: dict[str, Any]) -> str:
-    """The recommendation as two lines."""
+    """The recommendation as two lines, and a third about the trained model."""
     target = ""
     if v["target_zone"] is not None:
         low, high = v["zone_bpm"]
         target = (
             f", zone {v['target_zone']} ({low}-{high} bpm), {v['duration_min']} min"
         )
-    return f"Next: {v['workout']}{target}\nWhy: {v['reason']} [{v['recommender']}]"
+    text = f"Next: {v['workout']}{target}\nWhy: {v['reason']} [{v['recommender']}]"
+    model = v.get("model")
+    if model:
+        use = "used" if model["used"] else "available but not used"
+        text += f"\nModel: trained model {model['name']} {use}; {model['data_basis']}"
+    return text

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import create_engine
 
 from fitlearn.store import Store
-from fitlearn.store.migrations import MIGRATIONS
+from fitlearn.store.migrations import LATEST_VERSION, MIGRATIONS
 from fitlearn.store.schema import Base
 
 LIVE_TABLES = ("live_sessions", "recording_gaps", "battery_levels", "ble_notifications")
@@ -68,7 +68,7 @@ def test_a_version_2_database_upgrades_and_keeps_its_rows(tmp_path):
         connection.execute("INSERT INTO devices (kind, address) VALUES ('ble', 'AA')")
 
     with Store(path) as store:
-        assert store.schema_version() == 3
+        assert store.schema_version() == LATEST_VERSION
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT address FROM devices").fetchall() == [("AA",)]
         assert connection.execute(

@@ -1,0 +1,3 @@
+from tests.fitlearn.training.conftest import gru
+
+__all__ = ["gru"]
