@@ -1,20 +1,29 @@
 """The Textual dashboard: sessions, heart-rate curve, today, recommendation.
 
-Keys: up/down pick a session, r reloads from the database, q quits. It opens its
-own store on the database file, so a recorder or importer can write meanwhile.
+Keys: up/down pick a session, r reloads from the database, t switches between the
+overview and the training view (power, runs, model evaluation), q quits. It opens
+its own store on the database file, so a recorder or importer can write meanwhile.
+
+Given a `LiveSource`, the dashboard also records while it runs (from sensors or an
+emulated strap) and shows live heart rate, zone, contact and battery; quitting
+stops the recorder cleanly, so the last batch is written.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header
+from textual.containers import Horizontal, Vertical
+from textual.widgets import ContentSwitcher, DataTable, Footer, Header
 
 from fitlearn.features.session import zone_bounds_bpm
+from fitlearn.recording import LiveFeed
 from fitlearn.store import Store
 from tui.config import Config
 from tui.report import (
@@ -24,7 +33,16 @@ from tui.report import (
     session_dicts,
     today_dict,
 )
+from tui.widgets.live_heart_rate import LiveHeartRate
 from tui.widgets.panels import HeartRatePanel, RecommendationPanel, TodayPanel
+from tui.widgets.training_status import TrainingStatus, load_training_status
+
+logger = logging.getLogger(__name__)
+
+LiveSource = Callable[[Store, LiveFeed, asyncio.Event], Awaitable[object]]
+"""Records into the store, publishing to the feed, until the event is set."""
+
+STOP_RECORDING_TIMEOUT_S = 10.0
 
 
 class FitlearnApp(App[None]):
@@ -35,42 +53,89 @@ class FitlearnApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("r", "reload", "Reload"),
+        Binding("t", "toggle_view", "Training/overview"),
     ]
     """Keyboard shortcuts shown in the footer."""
 
-    def __init__(self, db_path: Path, config: Config) -> None:
+    def __init__(
+        self, db_path: Path, config: Config, live: LiveSource | None = None
+    ) -> None:
         super().__init__()
         self.db_path = db_path
         self.config = config
-        self.store: Store | None = None
+        self.live = live
+        self.feed = LiveFeed()
+        """Live measurements, when recording."""
+        self.store: Store | None = Store(db_path)
         self.report: Report | None = None
         self.session_rows: list[dict[str, Any]] = []
+        self._stop_recording = asyncio.Event()
+        self._recording: asyncio.Task[object] | None = None
 
     def compose(self) -> ComposeResult:
-        """Sessions on the left, the rest stacked on the right."""
+        """Overview: sessions on the left, the rest on the right; training view."""
         yield Header()
-        table: DataTable[str] = DataTable(
-            id="sessions", cursor_type="row", zebra_stripes=True
-        )
-        table.border_title = "Sessions"
-        yield table
-        with Vertical(id="right"):
-            yield HeartRatePanel(id="heart-rate")
-            yield TodayPanel(id="today")
-            yield RecommendationPanel(id="recommendation")
+        with ContentSwitcher(initial="overview"):
+            with Horizontal(id="overview"):
+                with Vertical(id="left"):
+                    table: DataTable[str] = DataTable(
+                        id="sessions", cursor_type="row", zebra_stripes=True
+                    )
+                    table.border_title = "Sessions"
+                    yield table
+                with Vertical(id="right"):
+                    yield HeartRatePanel(id="heart-rate")
+                    yield TodayPanel(id="today")
+                    yield RecommendationPanel(id="recommendation")
+            with Vertical(id="training-view"):
+                yield TrainingStatus(self._training_status, id="training")
         yield Footer()
 
     def on_mount(self) -> None:
-        """Open the store and load everything."""
+        """Open the store, load everything, start recording if asked."""
         self.sub_title = str(self.db_path)
-        self.store = Store(self.db_path)
         self.query_one(DataTable).add_columns("date", "source", "min", "HR")
         self.action_reload()
+        if self.live is not None:
+            assert self.report is not None
+            zones = zone_bounds_bpm(self.report.snapshot.profile)
+            self.query_one("#left").mount(LiveHeartRate(self.feed, zones, id="live"))
+            self._recording = asyncio.create_task(self._record(self.live))
+
+    async def _record(self, live: LiveSource) -> object:
+        with Store(self.db_path) as recorder_store:
+            return await live(recorder_store, self.feed, self._stop_recording)
+
+    async def action_quit(self) -> None:
+        """Stop recording (writing its last batch), then quit."""
+        await self.stop_recording()
+        self.exit()
+
+    async def stop_recording(self) -> None:
+        """Ask the recorder to flush and close; wait for it."""
+        if self._recording is None or self._recording.done():
+            return
+        self._stop_recording.set()
+        try:
+            await asyncio.wait_for(self._recording, STOP_RECORDING_TIMEOUT_S)
+        except Exception:  # a recorder failure must not keep the dashboard open
+            logger.exception("Recording did not stop cleanly")
 
     def on_unmount(self) -> None:
         """Close the store."""
         if self.store is not None:
             self.store.close()
+
+    def _training_status(self) -> Any:
+        assert self.store is not None
+        return load_training_status(self.store, self.config)
+
+    def action_toggle_view(self) -> None:
+        """Switch between the overview and the training view."""
+        switcher = self.query_one(ContentSwitcher)
+        switcher.current = (
+            "training-view" if switcher.current == "overview" else "overview"
+        )
 
     def action_reload(self) -> None:
         """Recompute features and the recommendation from the database."""
@@ -129,6 +194,8 @@ def _session_cells(row: dict[str, Any]) -> tuple[str, str, str, str]:
     return start, row["source"][:14], minutes, hr
 
 
-def make_app(db_path: Path, config: Config) -> FitlearnApp:
+def make_app(
+    db_path: Path, config: Config, live: LiveSource | None = None
+) -> FitlearnApp:
     """Build the dashboard on a database file (the CLI and the tests use this)."""
-    return FitlearnApp(db_path, config)
+    return FitlearnApp(db_path, config, live)

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
@@ -216,3 +216,36 @@ async def _until_subscribed_or_done(strap: Any, recording: asyncio.Task[Any]) ->
         waiter.cancel()
         await recording  # raises the recorder's error
     await waiter
+
+
+async def close_backend(backend: Any) -> None:
+    """Close a backend that has a `close` (bumble's does; bleak's has nothing to close)."""
+    close = getattr(backend, "close", None)
+    if close is not None:
+        await close()
+
+
+def emulated_source(
+    plan: EmulationPlan,
+) -> Callable[[Store, LiveFeed, asyncio.Event], Awaitable[EmulatedRun]]:
+    """A dashboard live source replaying `plan` through an emulated strap."""
+
+    async def run(store: Store, feed: LiveFeed, stop: asyncio.Event) -> EmulatedRun:
+        return await record_emulated(store, plan, feed=feed, stop=stop)
+
+    return run
+
+
+def sensor_source(
+    backend_name: str, transport: str | None, addresses: Sequence[str]
+) -> Callable[[Store, LiveFeed, asyncio.Event], Awaitable[RecordingReport]]:
+    """A dashboard live source recording real sensors until the stop event."""
+
+    async def run(store: Store, feed: LiveFeed, stop: asyncio.Event) -> RecordingReport:
+        backend = await open_backend(backend_name, transport)
+        try:
+            return await Recorder(store, backend, addresses, feed=feed).run(stop)
+        finally:
+            await close_backend(backend)
+
+    return run

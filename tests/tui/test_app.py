@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import text
+
 from fitlearn.features.session import zone_of
 from fitlearn.ingest import collect_files, import_files
 from fitlearn.store import Store
+from sensors.importers import read_workout
 from tests.conftest import SAMPLES, UTC
 from tests.svg_text import svg_to_text
 from tui.app import make_app
 from tui.config import Config
+from tui.recording import EmulationPlan, emulated_source
 from tui.renderables.hr_chart import bucket_means, render_hr_chart
+from tui.widgets.live_heart_rate import LiveHeartRate
 from tui.widgets.panels import HeartRatePanel, RecommendationPanel, TodayPanel
 
 ZONES = [(60, 120), (120, 140), (140, 160), (160, 175), (175, 190)]
@@ -92,3 +97,54 @@ def test_short_series_fill_the_width():
     assert bucket_means([1.0, 3.0], 4) == [1.0, 1.0, 3.0, 3.0]
     assert bucket_means([1.0, 2.0, 3.0, 4.0], 2) == [1.5, 3.5]
     assert bucket_means([], 3) == [None, None, None]
+
+
+async def test_recording_dashboard_shows_live_heart_rate_and_stops_cleanly(
+    tmp_path: Path,
+):
+    """Emulation level: a real bumble GATT strap on virtual controllers, replayed fast."""
+    path = _database(tmp_path)
+    rr = read_workout(SAMPLES / "rest-rr.txt", UTC).sessions[0].rr.rr_ms
+    plan = EmulationPlan(rr_ms=rr, duration_s=600, rate_hz=1, speed=20)
+    app = make_app(path, Config(timezone_name="UTC"), emulated_source(plan))
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = None
+        for _ in range(100):
+            await pilot.pause(0.1)
+            panel = (
+                app.query("#live").first(LiveHeartRate) if app.query("#live") else None
+            )
+            if panel is not None and panel.reading.bpm is not None:
+                break
+        assert panel is not None
+        assert panel.reading.bpm is not None
+        assert panel.reading.link == "connected"
+        assert panel.reading.zone is not None
+        await app.stop_recording()
+
+    with Store(path) as store, store.reading() as orm:
+        closed = orm.execute(
+            text("SELECT closed_cleanly, notifications FROM live_sessions")
+        )
+        [(cleanly, notifications)] = closed.all()
+    assert cleanly
+    assert notifications > 0
+
+
+async def test_t_switches_to_the_training_view(tmp_path: Path):
+    app = make_app(_database(tmp_path), Config(timezone_name="UTC"))
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        screen = "\n".join(svg_to_text(app.export_screenshot()))
+        await pilot.press("t")
+        await pilot.pause()
+        back = "\n".join(svg_to_text(app.export_screenshot()))
+
+    assert "Power:" in screen
+    assert "Last training: none yet" in screen
+    assert "Sessions" not in screen
+    assert "Sessions" in back

@@ -27,6 +27,7 @@ from tui.cli.app import AppContext, pass_app
 from tui.cli.data import stderr, stdout
 from tui.recording import (
     EmulationPlan,
+    close_backend,
     load_rr_series,
     open_backend,
     record_emulated,
@@ -105,7 +106,7 @@ async def _scan(
     try:
         return await backend.scan(timeout_s)
     finally:
-        await _close(backend)
+        await close_backend(backend)
 
 
 def _advertisement_dict(adv: Advertisement) -> dict[str, Any]:
@@ -231,7 +232,9 @@ def record_command(
     if emulate is not None:
         report = asyncio.run(
             record_emulated(
-                store, _plan(emulate, duration_s, speed, rate_hz, outages), feed=feed
+                store,
+                emulation_plan(emulate, duration_s, speed, rate_hz, outages),
+                feed=feed,
             )
         ).recording
     else:
@@ -269,16 +272,17 @@ async def _record_live(
             store, backend, addresses, feed=feed, duration_s=duration_s, names=names
         )
     finally:
-        await _close(backend)
+        await close_backend(backend)
 
 
-def _plan(
+def emulation_plan(
     path: Path,
-    duration_s: float | None,
-    speed: float,
-    rate_hz: float,
-    outages: Sequence[str],
+    duration_s: float | None = None,
+    speed: float = 1.0,
+    rate_hz: float = 1.0,
+    outages: Sequence[str] = (),
 ) -> EmulationPlan:
+    """An emulated session replaying `path`; bad numbers are a usage error."""
     if speed <= 0 or not 0 < rate_hz <= 10:
         raise click.BadParameter(
             "--speed must be positive and --rate between 0 and 10 Hz."
@@ -301,12 +305,6 @@ def _window(text: str) -> tuple[float, float]:
             f"{text!r}: write START,SECONDS, e.g. --outage 60,15", param_hint="--outage"
         ) from None
     return start, seconds
-
-
-async def _close(backend: Any) -> None:
-    close = getattr(backend, "close", None)
-    if close is not None:
-        await close()
 
 
 def _print_event(event: LiveEvent) -> None:

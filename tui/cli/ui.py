@@ -15,19 +15,53 @@ from tui.cli.data import (
     print_batch_summary,
     stdout,
 )
+from tui.cli.sensors import backend_option, emulation_plan, transport_option
 from tui.locations import data_dir, samples_dir
+from tui.recording import emulated_source, sensor_source
 from tui.report import build_report, recommendation_dict, today_dict
+
+DEMO_RR_FILE = "rest-rr.txt"
 
 
 @click.command("dashboard")
+@click.option(
+    "--address",
+    "addresses",
+    multiple=True,
+    metavar="A",
+    help="Record this sensor while the dashboard runs (repeat for several).",
+)
+@click.option(
+    "--emulate",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Record from an emulated strap replaying this RR file (no hardware needed).",
+)
+@backend_option
+@transport_option
 @pass_app
-def dashboard_command(app: AppContext) -> None:
-    """Open the dashboard on your database."""
-    from tui.app import make_app
+def dashboard_command(
+    app: AppContext,
+    addresses: tuple[str, ...],
+    emulate: Path | None,
+    backend: str,
+    transport: str | None,
+) -> None:
+    """Open the dashboard on your database, optionally recording live.
 
+    With --address or --emulate, heart rate is recorded into the database while
+    the dashboard runs and shown live; q stops recording cleanly, then quits.
+    """
+    from tui.app import LiveSource, make_app
+
+    live: LiveSource | None = None
+    if emulate is not None:
+        live = emulated_source(emulation_plan(emulate))
+    elif addresses:
+        live = sensor_source(backend, transport, addresses)
     db_path = app.store().path
     app.close()  # the dashboard opens its own connections
-    make_app(db_path, app.config).run()
+    make_app(db_path, app.config, live).run()
 
 
 @click.command("demo")
@@ -44,6 +78,9 @@ def dashboard_command(app: AppContext) -> None:
 @click.pass_context
 def demo_command(ctx: click.Context, no_tui: bool, samples: Path | None) -> None:
     """Import the bundled sample workouts into a fresh database and show them.
+
+    The dashboard also records live from an emulated strap that replays the
+    bundled resting RR recording, so live heart rate shows without hardware.
 
     The demo database is separate from yours: demo.db in the data folder,
     recreated on every run. With --db, the file must not exist yet, so the demo
@@ -77,7 +114,11 @@ def demo_command(ctx: click.Context, no_tui: bool, samples: Path | None) -> None
             return
     from tui.app import make_app
 
-    make_app(db_path, app.config).run()
+    # An emulated strap replays a real resting RR recording, so the live panel
+    # shows the whole Bluetooth path working without hardware.
+    replay = folder / DEMO_RR_FILE
+    live = emulated_source(emulation_plan(replay)) if replay.exists() else None
+    make_app(db_path, app.config, live).run()
 
 
 def _find_samples() -> Path:

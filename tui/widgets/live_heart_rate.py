@@ -68,23 +68,18 @@ class LiveReading:
         return self
 
     def lines(self) -> list[str]:
-        """The panel's text, one line per fact."""
+        """The panel's text: three lines that fit a 32-column panel."""
         heart = f"{self.bpm} bpm" if self.bpm is not None else "-- bpm"
+        zone = f"zone {self.zone}" if self.zone is not None else "zone -"
         contact = {
             True: "contact ok",
             False: "NO CONTACT: wet the strap pads",
             None: "contact n/a",
-        }
+        }[self.contact]
         battery = (
             f"{self.battery_percent} %" if self.battery_percent is not None else "?"
         )
-        return [
-            f"Heart rate  {heart}",
-            f"Zone        {self.zone if self.zone is not None else '-'}",
-            f"Sensor      {contact[self.contact]}",
-            f"Battery     {battery}",
-            f"Link        {self.link}{f' ({self.address})' if self.address else ''}",
-        ]
+        return [f"{heart}  {zone}", contact, f"battery {battery}  {self.link}"]
 
 
 class LiveHeartRate(Static):
@@ -150,4 +145,5 @@ class LiveHeartRate(Static):
     def watch_reading(self, reading: LiveReading) -> None:
         """Re-render and flag lost contact."""
         self.set_class(reading.contact is False, "no-contact")
+        self.border_title = f"Live {reading.address}" if reading.address else "Live"
         self.update("\n".join(reading.lines()))

@@ -67,7 +67,8 @@ async def test_panel_shows_heart_rate_zone_contact_and_battery():
         assert panel.reading.bpm == 150
         assert panel.reading.zone == 4
         assert "150 bpm" in text
-        assert "Zone        4" in text
+        assert "zone 4" in text
+        assert panel.border_title == "Live AA:01"
         assert "76 %" in text
         assert "contact ok" in text
         assert not panel.has_class("no-contact")
