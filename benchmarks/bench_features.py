@@ -64,17 +64,7 @@ def run_polars(days: int) -> dict[str, Any]:
     started = time.perf_counter()
     sessions, daily = fitlearn_features(hr, sessions_meta(days))
     elapsed = time.perf_counter() - started
-    return {
-        "seconds": elapsed,
-        "peak_mb": peak_rss_mb(),
-        "input_mb": input_mb,
-        "check": _check(
-            sessions["trimp"].sum(),
-            sessions["z5_s"].sum(),
-            sessions["resting_hr"].mean(),
-            daily["ctl"][-1],
-        ),
-    }
+    return _measured(elapsed, input_mb, sessions, daily["ctl"][-1])
 
 
 def run_incremental(days: int) -> dict[str, Any]:
@@ -119,17 +109,7 @@ def run_pandas(days: int) -> dict[str, Any]:
     started = time.perf_counter()
     sessions, daily = pandas_features(frame, days)
     elapsed = time.perf_counter() - started
-    return {
-        "seconds": elapsed,
-        "peak_mb": peak_rss_mb(),
-        "input_mb": input_mb,
-        "check": _check(
-            sessions["trimp"].sum(),
-            sessions["z5_s"].sum(),
-            sessions["resting_hr"].mean(),
-            daily["ctl"].iloc[-1],
-        ),
-    }
+    return _measured(elapsed, input_mb, sessions, daily["ctl"].iloc[-1])
 
 
 def pandas_features(hr: Any, days: int) -> tuple[Any, Any]:
@@ -214,8 +194,22 @@ def pandas_daily(sessions: Any) -> Any:
     return per_day
 
 
-def _check(*values: float) -> list[float]:
-    return [round(float(v), 3) for v in values]
+def _measured(
+    elapsed: float, input_mb: float, sessions: Any, last_ctl: float
+) -> dict[str, Any]:
+    """Time and memory, and four numbers that both sides must agree on."""
+    check = [
+        sessions["trimp"].sum(),
+        sessions["z5_s"].sum(),
+        sessions["resting_hr"].mean(),
+        last_ctl,
+    ]
+    return {
+        "seconds": elapsed,
+        "peak_mb": peak_rss_mb(),
+        "input_mb": input_mb,
+        "check": [round(float(v), 3) for v in check],
+    }
 
 
 # orchestration -------------------------------------------------------------------

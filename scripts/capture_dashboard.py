@@ -16,8 +16,8 @@ sys.path.insert(0, str(REPO))
 
 from fitlearn.ingest import collect_files, import_files  # noqa: E402
 from fitlearn.store import Store  # noqa: E402
-from tests.svg_text import svg_to_text  # noqa: E402
 from sensors.importers import read_workout  # noqa: E402
+from tests.svg_text import svg_to_text  # noqa: E402
 from tui.app import make_app  # noqa: E402
 from tui.config import Config  # noqa: E402
 from tui.recording import EmulationPlan, emulated_source  # noqa: E402
@@ -25,7 +25,9 @@ from tui.recording import EmulationPlan, emulated_source  # noqa: E402
 
 async def capture(db: Path) -> tuple[list[str], list[str]]:
     """Run the app headless, recording from an emulated strap; return both views."""
-    rr = read_workout(REPO / "data-samples" / "rest-rr.txt", ZoneInfo("UTC")).sessions[0]
+    rr = read_workout(REPO / "data-samples" / "rest-rr.txt", ZoneInfo("UTC")).sessions[
+        0
+    ]
     plan = EmulationPlan(rr_ms=rr.rr.rr_ms, duration_s=900, rate_hz=1, speed=5)
     app = make_app(db, Config(timezone_name="UTC"), emulated_source(plan))
     async with app.run_test(size=(80, 24)) as pilot:

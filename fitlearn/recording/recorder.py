@@ -447,11 +447,7 @@ class Recorder:
         try:
             measurement = parse_heart_rate_measurement(payload)
         except MalformedNotificationError as exc:
-            sensor.report.malformed += 1
-            sensor.pending.malformed += 1
-            logger.warning(
-                "%s: dropped a malformed notification: %s", sensor.address, exc
-            )
+            _count_malformed(sensor, "heart-rate", exc)
             return
         rr_ms = measurement.rr_ms
         if measurement.contact is False:
@@ -518,11 +514,7 @@ class Recorder:
         try:
             percent = parse_battery_level(payload)
         except MalformedNotificationError as exc:
-            sensor.report.malformed += 1
-            sensor.pending.malformed += 1
-            logger.warning(
-                "%s: dropped a malformed battery notification: %s", sensor.address, exc
-            )
+            _count_malformed(sensor, "battery", exc)
             return
         self._accept_battery(sensor, percent)
 
@@ -586,6 +578,16 @@ class Recorder:
             closed_cleanly=closing,
             end_ms=self._clock.now_ms() if closing else last,
         )
+
+
+def _count_malformed(
+    sensor: _Sensor, kind: str, exc: MalformedNotificationError
+) -> None:
+    sensor.report.malformed += 1
+    sensor.pending.malformed += 1
+    logger.warning(
+        "%s: dropped a malformed %s notification: %s", sensor.address, kind, exc
+    )
 
 
 def _restore(sensor: _Sensor, pending: _Pending) -> None:
