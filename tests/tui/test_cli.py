@@ -180,3 +180,15 @@ def test_demo_never_overwrites_an_existing_database(run, tmp_path: Path):
     assert result.exit_code == 1
     assert "already exists; the demo needs a fresh database" in result.output
     assert len(json.loads(run("--db", str(mine), "sessions", "--json").output)) == 1
+
+
+def test_without_a_terminal_the_dashboard_explains_and_demo_prints(run, tmp_path: Path):
+    """Run from a script (no TTY), a full-screen app would hang; it must not."""
+    dashboard = run("dashboard")
+    demo = CliRunner().invoke(main, ["--db", str(tmp_path / "demo.db"), "demo"])
+
+    assert dashboard.exit_code == 1
+    assert "needs an interactive terminal" in dashboard.output
+    assert demo.exit_code == 0
+    assert "not an interactive terminal" in demo.output
+    assert "Next:" in demo.output

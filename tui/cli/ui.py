@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ from tui.cli.data import (
     format_recommendation,
     format_today,
     print_batch_summary,
+    stderr,
     stdout,
 )
 from tui.cli.sensors import backend_option, emulation_plan, transport_option
@@ -54,6 +56,12 @@ def dashboard_command(
     """
     from tui.app import LiveSource, make_app
 
+    if not in_terminal():
+        raise click.ClickException(
+            "The dashboard needs an interactive terminal (stdin and stdout are not "
+            "one here). Run it in a terminal, or use 'fitlearn today' and "
+            "'fitlearn recommend' in scripts."
+        )
     live: LiveSource | None = None
     if emulate is not None:
         live = emulated_source(emulation_plan(emulate))
@@ -88,6 +96,12 @@ def demo_command(ctx: click.Context, no_tui: bool, samples: Path | None) -> None
     """
     app: AppContext = ctx.obj
     folder = samples or _find_samples()
+    if not no_tui and not in_terminal():
+        no_tui = True
+        stderr.print(
+            "note: not an interactive terminal, so the results are printed "
+            "instead of opening the dashboard."
+        )
     if ctx.find_root().params.get("db_path"):
         db_path = app.db_path
         if db_path.exists():
@@ -119,6 +133,11 @@ def demo_command(ctx: click.Context, no_tui: bool, samples: Path | None) -> None
     replay = folder / DEMO_RR_FILE
     live = emulated_source(emulation_plan(replay)) if replay.exists() else None
     make_app(db_path, app.config, live).run()
+
+
+def in_terminal() -> bool:
+    """Whether a full-screen app can run: both stdin and stdout are terminals."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def _find_samples() -> Path:
