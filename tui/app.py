@@ -150,7 +150,7 @@ class FitlearnApp(App[None]):
         table.clear()
         for row in self.session_rows:
             table.add_row(*_session_cells(row), key=str(row["id"]))
-        self.query_one(TodayPanel).show(today_dict(self.report))
+        self.query_one(TodayPanel).show(today_dict(self.report.snapshot))
         self.query_one(RecommendationPanel).show(recommendation_dict(self.report))
         if self.session_rows:
             table.move_cursor(row=0)

@@ -36,6 +36,13 @@ class Report:
     """The trained model that was available (see `model_dict`), or None."""
 
 
+def feature_snapshot(
+    store: Store, config: Config, day: date | None = None
+) -> FeatureSnapshot:
+    """Refresh the features (cached per session) up to `day`."""
+    return FeatureService(store, config.profile).refresh(until=day)
+
+
 def build_report(store: Store, config: Config, day: date | None = None) -> Report:
     """Refresh features and ask the configured recommender.
 
@@ -43,7 +50,7 @@ def build_report(store: Store, config: Config, day: date | None = None) -> Repor
     model-backed recommender answers instead of the default rules; a model or
     plugin that fails is reported and the rules answer.
     """
-    snapshot = FeatureService(store, config.profile).refresh(until=day)
+    snapshot = feature_snapshot(store, config, day)
     daily = snapshot.daily.filter(pl.col("date") <= day) if day else snapshot.daily
     model, model_failures = load_trained_model(config, store.path)
     context = RecommendationContext(
@@ -140,14 +147,16 @@ def _session_dict(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def today_dict(report: Report) -> dict[str, Any] | None:
-    """The latest day's features, with the profile they rest on."""
-    row = report.snapshot.day(report.day)
+def today_dict(
+    snapshot: FeatureSnapshot, day: date | None = None
+) -> dict[str, Any] | None:
+    """The features of `day` (default: the latest day), with the profile they rest on."""
+    row = snapshot.day(day)
     if row is None:
         return None
     out = {key: _clean(value) for key, value in row.items()}
-    out["profile"] = report.snapshot.profile.as_dict()
-    out["zones_bpm"] = [list(z) for z in zone_bounds_bpm(report.snapshot.profile)]
+    out["profile"] = snapshot.profile.as_dict()
+    out["zones_bpm"] = [list(z) for z in zone_bounds_bpm(snapshot.profile)]
     return out
 
 

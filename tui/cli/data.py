@@ -21,7 +21,13 @@ from fitlearn.ingest import (
 )
 from tui.cli.app import AppContext, pass_app
 from tui.config import load_zone
-from tui.report import build_report, recommendation_dict, session_dicts, today_dict
+from tui.report import (
+    build_report,
+    feature_snapshot,
+    recommendation_dict,
+    session_dicts,
+    today_dict,
+)
 
 stdout = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False)
@@ -141,8 +147,7 @@ day_option = click.option(
 @pass_app
 def sessions_command(app: AppContext, as_json: bool) -> None:
     """List stored sessions with their heart-rate summary."""
-    report = build_report(app.store(), app.config)
-    rows = session_dicts(report.snapshot)
+    rows = session_dicts(feature_snapshot(app.store(), app.config))
     if as_json:
         _print_json(rows)
         return
@@ -191,8 +196,8 @@ def _session_cells(row: dict[str, Any]) -> list[str]:
 @pass_app
 def today_command(app: AppContext, as_json: bool, day: datetime | None) -> None:
     """Show load, fitness, form and readiness of the latest day."""
-    report = build_report(app.store(), app.config, day.date() if day else None)
-    values = today_dict(report)
+    when = day.date() if day else None
+    values = today_dict(feature_snapshot(app.store(), app.config, when), when)
     if as_json:
         _print_json(values)
         return

@@ -117,7 +117,7 @@ def demo_command(ctx: click.Context, no_tui: bool, samples: Path | None) -> None
         print_batch_summary(batch)
         if no_tui:
             report = build_report(store, app.config)
-            values = today_dict(report)
+            values = today_dict(report.snapshot)
             stdout.print()
             stdout.print(
                 format_today(values) if values else "No dated sessions in the samples."
