@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,7 +14,10 @@ from fitlearn.store import Store
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "data-samples"
 CASES = Path(__file__).resolve().parent / "data" / "cases"
-SHARED_DATA = REPO.parent / "shared" / "data"
+SHARED_DATA = Path(
+    os.environ.get("FITLEARN_SHARED_DATA", REPO.parent / "shared" / "data")
+)
+"""The team's real files (`../shared/data`); FITLEARN_SHARED_DATA points elsewhere."""
 UTC = ZoneInfo("UTC")
 
 

@@ -7,8 +7,6 @@ import pytest
 import tui.training
 from tests.power_supply import FakePowerSupply
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-
 TINY_TRAINING = """
 [training]
 simulated_histories = 3

@@ -14,13 +14,12 @@ import subprocess
 import sys
 from importlib.metadata import EntryPoint
 
-import pytest
 from click.testing import CliRunner
 
 import plugins.manager
 from fitlearn.store import Store
 from fitlearn.training.runs import RunLog
-from tests.tui.conftest import SHARED_DATA
+from tests.conftest import SAMPLES
 from tui.cli import main
 
 RECOMMENDATION_KEYS = {
@@ -142,11 +141,8 @@ def test_recommend_without_a_model_uses_the_rules(tmp_path, config_file):
     assert values["model"] is None
 
 
-@pytest.mark.shared_data
 def test_recommend_uses_the_trained_model_and_says_so(tmp_path, config_file):
-    sample = SHARED_DATA / "fit" / "garmin-fenix-5-run.fit"
-    if not sample.exists():
-        pytest.skip("../shared/data is absent")
+    sample = SAMPLES / "fenix5-run-with-rr.csv"
     args = ("--db", str(tmp_path / "f.db"), "--config", str(config_file))
     assert _run(*args, "import", str(sample)).exit_code == 0
     _json(*args, "train", "--json")
