@@ -15,6 +15,8 @@ from fitlearn.ingest import Outcome, import_files
 from fitlearn.store import Store
 from tests.conftest import UTC
 
+pytestmark = pytest.mark.shared_data
+
 # file: (HR samples, min, median, max, RR intervals), from ../shared/data/SOURCES.md
 EXPECTED = {
     "fit/garmin-fenix-5-run.fit": (21, 56, 82, 112, 113),
