@@ -15,11 +15,17 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from fitlearn.errors import StoreError
 from fitlearn.store import ImportRecord, Store
 from sensors.errors import SensorError
-from sensors.importers import find_workout_files, read_workout
+from sensors.importers import check_workout_file, find_workout_files, read_workout
+from sensors.records import ImportedFile
 
 logger = logging.getLogger(__name__)
+
+HASH_BLOCK_BYTES = 1 << 20
 
 
 class Outcome(enum.StrEnum):
@@ -96,19 +102,74 @@ def import_files(
 def import_file(
     store: Store, path: Path, timezone: tzinfo, *, start_ms: int | None = None
 ) -> FileResult:
-    """Import one file; never raises for a bad file, reports it instead."""
+    """Import one file; never raises for a bad file, reports it instead.
+
+    Raises:
+        StoreError: The database cannot be written (read-only, damaged, full);
+            no later file could be stored either, so the batch stops.
+    """
     try:
-        content = path.read_bytes()
+        check_workout_file(path)
+        sha256, size = _fingerprint(path)
+    except SensorError as exc:
+        return FileResult(path, Outcome.FAILED, error=str(exc))
     except OSError as exc:
         return FileResult(
             path, Outcome.FAILED, error=f"{path.name}: cannot be read: {exc}"
         )
-    sha256 = hashlib.sha256(content).hexdigest()
     if store.find_import(sha256) is not None:
         return FileResult(path, Outcome.ALREADY_IMPORTED)
 
+    parsed = _read(path, timezone, start_ms)
+    if isinstance(parsed, FileResult):
+        return parsed
+    record = ImportRecord(
+        sha256=sha256,
+        file_name=path.name,
+        path=str(path.resolve()),
+        file_format=parsed.sessions[0].file_format,
+        size_bytes=size,
+        warnings=parsed.warnings,
+    )
     try:
-        parsed = read_workout(path, timezone, start_ms)
+        session_ids = store.add_imported_file(record, parsed.sessions)
+    except IntegrityError:
+        # Another importer stored the same file a moment ago.
+        if store.find_import(sha256) is not None:
+            return FileResult(path, Outcome.ALREADY_IMPORTED)
+        raise
+    except DBAPIError as exc:
+        raise StoreError(
+            f"Cannot write to the database {store.path}: {exc.orig}. Nothing of "
+            f"{path.name} was stored. Check that the file and its folder are "
+            "writable and the disk has room; a damaged database can be restored "
+            "from its .bak copy."
+        ) from exc
+    return FileResult(
+        path,
+        Outcome.IMPORTED,
+        session_ids=session_ids,
+        samples=sum(len(s.heart_rate) for s in parsed.sessions),
+        rr_intervals=sum(len(s.rr) for s in parsed.sessions),
+        warnings=parsed.warnings,
+    )
+
+
+def _fingerprint(path: Path) -> tuple[str, int]:
+    """SHA-256 and size, read in blocks so a large file is never held whole."""
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb") as handle:
+        while block := handle.read(HASH_BLOCK_BYTES):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+def _read(
+    path: Path, timezone: tzinfo, start_ms: int | None
+) -> ImportedFile | FileResult:
+    try:
+        return read_workout(path, timezone, start_ms)
     except SensorError as exc:
         return FileResult(path, Outcome.FAILED, error=str(exc))
     except Exception as exc:  # a parser bug on an odd file must not stop the batch
@@ -119,23 +180,3 @@ def import_file(
             error=f"{path.name}: could not be read ({type(exc).__name__}: {exc}). "
             "This is a fitlearn bug; please report it with the file if you can share it.",
         )
-    for warning in parsed.warnings:
-        logger.debug("%s", warning)  # returned to the caller, who shows it once
-
-    record = ImportRecord(
-        sha256=sha256,
-        file_name=path.name,
-        path=str(path.resolve()),
-        file_format=parsed.sessions[0].file_format,
-        size_bytes=len(content),
-        warnings=parsed.warnings,
-    )
-    session_ids = store.add_imported_file(record, parsed.sessions)
-    return FileResult(
-        path,
-        Outcome.IMPORTED,
-        session_ids=session_ids,
-        samples=sum(len(s.heart_rate) for s in parsed.sessions),
-        rr_intervals=sum(len(s.rr) for s in parsed.sessions),
-        warnings=parsed.warnings,
-    )

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field, fields
-from datetime import tzinfo
+from datetime import date, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -133,15 +133,34 @@ def local_zone() -> tzinfo:
     return zone
 
 
-def load_config(path: Path) -> Config:
-    """Read the config file at `path`; defaults when it does not exist."""
+KNOWN_KEYS = {
+    "": {"timezone", "recommender", "profile", "training"},
+    "profile": {"hr_max", "hr_rest", "sex", "birth_year"},
+}
+"""Keys each table may hold ("" is the top level; [training] checks its own)."""
+
+
+def load_config(path: Path, *, must_exist: bool = False) -> Config:
+    """Read the config file at `path`; defaults when it does not exist.
+
+    Args:
+        path: The file.
+        must_exist: The user named this file (--config or FITLEARN_CONFIG), so a
+            missing file is an error rather than "no settings".
+    """
     if not path.exists():
+        if must_exist:
+            raise ConfigError(
+                f"The config file {path} does not exist. Create it, or leave out "
+                "--config / FITLEARN_CONFIG to use the defaults."
+            )
         return Config(path=None)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"Cannot read the config file {path}: {exc}") from exc
-    return Config(
+    _refuse_unknown_keys(path, raw)
+    config = Config(
         path=path,
         profile=_profile(path, raw.get("profile", {})),
         timezone_name=_optional_str(path, raw, "timezone"),
@@ -149,6 +168,24 @@ def load_config(path: Path) -> Config:
         training=_training(path, raw.get("training", {})),
         raw=raw,
     )
+    if config.timezone_name:
+        load_zone(config.timezone_name)  # a typo fails every command, not only import
+    return config
+
+
+def _refuse_unknown_keys(path: Path, raw: dict[str, Any]) -> None:
+    """A misspelt key would silently do nothing; say so instead."""
+    for table, known in KNOWN_KEYS.items():
+        section = raw.get(table, {}) if table else raw
+        if not isinstance(section, dict):
+            continue
+        unknown = sorted(set(section) - known)
+        if unknown:
+            where = f"[{table}]" if table else "the top level"
+            raise ConfigError(
+                f"{path}: unknown key(s) {', '.join(unknown)} in {where}. "
+                f"Known: {', '.join(sorted(known))}."
+            )
 
 
 def _profile(path: Path, section: Any) -> Profile:
@@ -170,8 +207,14 @@ def _profile(path: Path, section: Any) -> Profile:
             )
         values[name] = value
     birth_year = section.get("birth_year")
-    if birth_year is not None and not isinstance(birth_year, int):
-        raise ConfigError(f"{path}: profile.birth_year must be a year, like 1988.")
+    this_year = date.today().year
+    if birth_year is not None and not (
+        isinstance(birth_year, int) and 1900 <= birth_year <= this_year - 5
+    ):
+        raise ConfigError(
+            f"{path}: profile.birth_year must be a year from 1900 to {this_year - 5}, "
+            "like 1988."
+        )
     return Profile(sex=sex, birth_year=birth_year, **values)
 
 

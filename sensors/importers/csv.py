@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
@@ -44,6 +47,8 @@ BPM_NAMES = {
 }
 RR_NAMES = {"rr_ms", "rr", "rri", "rr_interval", "rr_interval_ms", "ibi", "ibi_ms"}
 DELIMITERS = ",;\t|"
+SNIFF_LINES = 50
+MAX_LINE_CHARS = 4096
 
 
 @dataclass
@@ -78,34 +83,58 @@ def read_csv(path: Path, source: IO[bytes], timezone: tzinfo) -> ImportedFile:
     Raises:
         UnreadableFileError: No row holds a usable heart rate or RR interval.
     """
-    text = source.read().decode("utf-8-sig", errors="replace")
-    rows = list(csv.reader(io.StringIO(text), _sniff_dialect(text)))
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
-    if not rows:
-        raise UnreadableFileError(f"{path.name}: nothing to import: the file is empty.")
-    columns, body = _find_columns(path, rows)
-    session = ImportedSession(source_name=path.name, file_format="csv", clock=Clock.UTC)
-    state = _CsvState(session)
-    for row in body:
-        _take_row(row, columns, state, timezone)
+    # Streamed row by row: a long recording never sits in memory as text.
+    with io.TextIOWrapper(
+        source, encoding="utf-8-sig", errors="replace", newline=""
+    ) as text:
+        lines = _lines(path, text)
+        sample = "".join(itertools.islice(lines, SNIFF_LINES))
+        all_lines = itertools.chain(io.StringIO(sample, newline=""), lines)
+        reader = csv.reader(all_lines, _sniff_dialect(sample))
+        rows = (row for row in reader if _has_content(row))
+        first = next(rows, None)
+        if first is None:
+            raise UnreadableFileError(
+                f"{path.name}: nothing to import: the file is empty."
+            )
+        columns, is_header = _find_columns(path, first)
+        session = ImportedSession(
+            source_name=path.name, file_format="csv", clock=Clock.UTC
+        )
+        state = _CsvState(session)
+        for row in rows if is_header else itertools.chain([first], rows):
+            _take_row(row, columns, state, timezone)
     return _result(path, state, timezone)
 
 
-def _sniff_dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
-    sample = text[:8192]
+def _lines(path: Path, text: IO[str]) -> Iterator[str]:
+    """The file's lines; a line too long to be a row of readings ends the import."""
+    while line := text.readline(MAX_LINE_CHARS + 1):
+        if len(line) > MAX_LINE_CHARS:
+            raise UnreadableFileError(
+                f"{path.name}: a line is longer than {MAX_LINE_CHARS} characters, so "
+                "this is not a CSV of readings; not imported."
+            )
+        yield line
+
+
+def _has_content(row: list[str]) -> bool:
+    return any(cell.strip() for cell in row)
+
+
+def _sniff_dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
     try:
         return csv.Sniffer().sniff(sample, delimiters=DELIMITERS)
     except csv.Error:
         return csv.excel  # a single column has no delimiter to find
 
 
-def _find_columns(
-    path: Path, rows: list[list[str]]
-) -> tuple[_Columns, list[list[str]]]:
-    header = [cell.strip().lower().replace(" ", "_") for cell in rows[0]]
+def _find_columns(path: Path, first: list[str]) -> tuple[_Columns, bool]:
+    """The columns, and whether `first` is a header (else it is data)."""
+    header = [cell.strip().lower().replace(" ", "_") for cell in first]
     if not _looks_like_header(header):
-        width = len(rows[0])
-        return _Columns(0, 1 if width > 1 else None, 2 if width > 2 else None), rows
+        width = len(first)
+        return _Columns(0, 1 if width > 1 else None, 2 if width > 2 else None), False
     columns = _Columns(
         time=_index_of(header, TIME_NAMES),
         bpm=_index_of(header, BPM_NAMES),
@@ -114,10 +143,10 @@ def _find_columns(
     if columns.bpm is None and columns.rr is None:
         raise UnreadableFileError(
             f"{path.name}: nothing to import: no heart-rate or RR column among "
-            f"{', '.join(rows[0])}. Name them 'bpm' and 'rr_ms' (and the time "
+            f"{', '.join(first)}. Name them 'bpm' and 'rr_ms' (and the time "
             "column 'timestamp')."
         )
-    return columns, rows[1:]
+    return columns, True
 
 
 def _looks_like_header(cells: list[str]) -> bool:
@@ -144,10 +173,8 @@ def _take_row(
     hr = state.session.heart_rate
     try:
         t_ms = _row_time(row, columns, state, timezone, hr.t_ms[-1] if hr else 0)
-        bpm = round(float(bpm_text)) if bpm_text else None
-        rr_values = (
-            [float(v) for v in rr_text.replace(";", " ").split()] if rr_text else []
-        )
+        bpm = round(_finite(bpm_text)) if bpm_text else None
+        rr_values = [_finite(v) for v in rr_text.replace(";", " ").split()]
     except (TimeParseError, ValueError):
         state.bad_rows += 1
         return
@@ -158,6 +185,13 @@ def _take_row(
             state.implausible += 1
     for rr_ms in rr_values:
         _take_rr(rr_ms, t_ms, state)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text!r} is not a number")
+    return value
 
 
 def _row_time(

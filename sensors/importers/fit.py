@@ -17,7 +17,7 @@ import fitdecode
 
 from sensors.errors import UnreadableFileError
 from sensors.importers._plausible import is_plausible_bpm, is_plausible_rr_ms
-from sensors.importers._time import assumed_zone_note
+from sensors.importers._time import assumed_zone_note, plausible_offset_s, utc_offset_s
 from sensors.records import Clock, DeviceInfo, ImportedFile, ImportedSession
 
 logger = logging.getLogger(__name__)
@@ -229,30 +229,22 @@ def _clock_mapping(
     if first is not None and first >= FIT_SYSTEM_TIME_LIMIT:
         return (lambda ts: ts + FIT_EPOCH_S), Clock.UTC, None
     if first is None:
-        note = (
-            f"{path.name}: no timestamped records, so its RR intervals have no date. "
-            "The session is stored with relative times and left out of daily "
-            "training load."
-        )
-        return (lambda ts: 0), Clock.RELATIVE, note
+        return (lambda ts: 0), Clock.RELATIVE, None  # RR without any timestamp
 
     # Device-relative "system time": anchor it to a real clock if the file has one.
     if scan.correlation is not None:
         utc, system = scan.correlation
         shift = utc - system
         return (lambda ts: ts + shift + FIT_EPOCH_S), Clock.UTC, None
-    if scan.activity_ts is not None and scan.activity_local_ts is not None:
-        local_end = datetime.fromtimestamp(scan.activity_local_ts + FIT_EPOCH_S, UTC)
+    local_end_s = scan.activity_local_ts
+    if scan.activity_ts is not None and local_end_s is not None:
+        local_end = datetime.fromtimestamp(local_end_s + FIT_EPOCH_S, UTC)
         utc_end = int(local_end.replace(tzinfo=timezone).timestamp())
         shift = utc_end - scan.activity_ts
         note = assumed_zone_note(path.name, timezone)
         return (lambda ts: ts + shift), Clock.LOCAL_ASSUMED, note
-    note = (
-        f"{path.name}: the device recorded no calendar date (only time since it was "
-        "switched on). The session is stored with relative times and left out of "
-        "daily training load."
-    )
-    return (lambda ts: ts - first), Clock.RELATIVE, note
+    # Only time since the device was switched on: no calendar date at all.
+    return (lambda ts: ts - first), Clock.RELATIVE, None
 
 
 def _attach_rr(session: ImportedSession, scan: _FitScan, to_utc_s: Any) -> None:
@@ -277,9 +269,9 @@ def _utc_offset(
         and scan.activity_ts >= FIT_SYSTEM_TIME_LIMIT
     )
     if both_real:
-        return int(scan.activity_local_ts - scan.activity_ts)  # type: ignore[operator]
+        offset = int(scan.activity_local_ts - scan.activity_ts)  # type: ignore[operator]
+        if plausible_offset_s(offset) is not None:
+            return offset
     if session.clock is Clock.RELATIVE or not session.heart_rate.t_ms:
         return None
-    start = datetime.fromtimestamp(session.heart_rate.t_ms[0] / 1000, UTC)
-    offset = start.astimezone(timezone).utcoffset()
-    return int(offset.total_seconds()) if offset is not None else None
+    return utc_offset_s(session.heart_rate.t_ms[0], timezone)

@@ -8,6 +8,7 @@ seconds, and a start date and time in the watch's local time.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import IO
@@ -25,22 +26,17 @@ def read_rr_text(path: Path, source: IO[bytes], timezone: tzinfo) -> ImportedFil
     """Read a plain list of RR intervals, one per line.
 
     Raises:
-        UnreadableFileError: A line is not a number, or no line is a beat.
+        UnreadableFileError: No line is a beat.
     """
-    values = _numbers(
-        path, source.read().decode("utf-8-sig", errors="replace").splitlines()
-    )
-    if values and max(values) < 10:
+    values = _numbers(source.read().decode("utf-8-sig", errors="replace").splitlines())
+    finite = [v for v in values if math.isfinite(v)]
+    if finite and max(finite) < 10:
         values = [v * 1000 for v in values]  # written in seconds
     session = ImportedSession(
         source_name=path.name, file_format="rr", clock=Clock.RELATIVE
     )
     skipped = _append_rr(session, values, start_ms=0)
-    warnings = [
-        f"{path.name}: an RR list has no clock; the session is stored with relative "
-        "times and left out of daily training load."
-    ]
-    return _finish(path, session, warnings, skipped)
+    return _finish(path, session, [], skipped)
 
 
 def read_polar_hrm(path: Path, source: IO[bytes], timezone: tzinfo) -> ImportedFile:
@@ -82,19 +78,20 @@ def read_polar_hrm(path: Path, source: IO[bytes], timezone: tzinfo) -> ImportedF
     return _finish(path, session, [assumed_zone_note(path.name, timezone)], skipped)
 
 
-def _numbers(path: Path, lines: list[str]) -> list[float]:
+def _numbers(lines: list[str]) -> list[float]:
+    """One value per non-empty line; NaN for a line that is not a number.
+
+    NaN is not a beat, so it is skipped and counted like any implausible value,
+    and the beat after it is marked as following a gap.
+    """
     values = []
-    for number, line in enumerate(lines, start=1):
+    for line in lines:
         text = line.strip()
-        if not text:
-            continue
-        try:
-            values.append(float(text))
-        except ValueError:
-            raise UnreadableFileError(
-                f"{path.name}: line {number} is not an RR interval: {text[:40]!r}. "
-                "Expected one number per line (milliseconds)."
-            ) from None
+        if text:
+            try:
+                values.append(float(text))
+            except ValueError:
+                values.append(math.nan)
     return values
 
 

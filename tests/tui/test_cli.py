@@ -125,6 +125,7 @@ def test_imp04_local_start_shown_with_the_files_offset(run):
 
 
 def test_a_bad_config_is_one_clear_line(run, tmp_path: Path, monkeypatch):
+    run("import", str(CASES / "IMP-02.fit"))
     config = tmp_path / "bad.toml"
     config.write_text("[profile]\nhr_max = 'high'\n")
     monkeypatch.setenv("FITLEARN_CONFIG", str(config))
@@ -139,19 +140,25 @@ def test_db_option_overrides_the_environment(run, tmp_path: Path):
     other = tmp_path / "other.db"
     run("--db", str(other), "import", str(CASES / "IMP-02.fit"))
 
+    unchanged = CliRunner().invoke(main, ["sessions", "--json"])
+    chosen = json.loads(run("--db", str(other), "sessions", "--json").output)
+
     assert other.exists()
-    assert json.loads(run("sessions", "--json").output) == []
+    assert [s["source"] for s in chosen] == ["IMP-02.fit"]
+    assert unchanged.exit_code == 1
+    assert "No database at" in unchanged.output
 
 
 def test_demo_without_tui_prints_real_numbers(tmp_path: Path):
     """The README's first command, through the installed console script."""
     env = dict(
         os.environ,
-        FITLEARN_CONFIG=str(tmp_path / "none.toml"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
         HOME=str(tmp_path),
         XDG_DATA_HOME=str(tmp_path / "data"),
     )
     env.pop("FITLEARN_DB", None)
+    env.pop("FITLEARN_CONFIG", None)
     script = Path(sys.executable).with_name("fitlearn")
 
     result = subprocess.run(
@@ -192,3 +199,103 @@ def test_without_a_terminal_the_dashboard_explains_and_demo_prints(run, tmp_path
     assert demo.exit_code == 0
     assert "not an interactive terminal" in demo.output
     assert "Next:" in demo.output
+
+
+def test_reading_commands_refuse_a_missing_database(run, tmp_path: Path):
+    typo = tmp_path / "nowhere" / "fitlern.db"
+
+    results = [
+        run("--db", str(typo), cmd) for cmd in ("sessions", "today", "recommend")
+    ]
+
+    assert all(r.exit_code == 1 for r in results)
+    assert all("No database at" in r.output for r in results)
+    assert not typo.parent.exists()
+
+
+def test_a_named_config_file_must_exist_and_have_known_keys(run, tmp_path: Path):
+    run("import", str(CASES / "IMP-02.fit"))
+    typo = tmp_path / "confg.toml"
+    misspelt = tmp_path / "misspelt.toml"
+    misspelt.write_text("[profile]\nhr_maxx = 190\n")
+
+    missing = run("--config", str(typo), "today")
+    unknown = run("--config", str(misspelt), "today")
+
+    assert "does not exist" in missing.output
+    assert "unknown key(s) hr_maxx in [profile]" in unknown.output
+
+
+def test_an_unknown_time_zone_fails_every_command(run, tmp_path: Path):
+    run("import", str(CASES / "IMP-02.fit"))
+    config = tmp_path / "mars.toml"
+    config.write_text('timezone = "Mars/Olympus"\n')
+
+    result = run("--config", str(config), "recommend")
+
+    assert result.exit_code == 1
+    assert "Unknown time zone 'Mars/Olympus'" in result.output
+
+
+def test_a_fit_file_with_an_absurd_local_clock_keeps_the_database_readable(
+    run, tmp_path
+):
+    """A broken local_timestamp must not become a 100-year UTC offset."""
+    from tests.fit_builder import ACTIVITY, RECORD, FitBuilder
+
+    start = 1_104_537_600  # 2024-12-31T00:00:00Z in FIT seconds
+    fit = FitBuilder().message(RECORD, [start, 120]).message(RECORD, [start + 60, 121])
+    fit.message(ACTIVITY, [start + 60, 0xFFFFFFF0])
+    path = tmp_path / "bad-clock.fit"
+    path.write_bytes(fit.build())
+
+    imported = run("import", str(path))
+    listed = run("sessions", "--json")
+
+    assert imported.exit_code == 0
+    [session] = json.loads(listed.output)
+    assert session["start"] == "2024-12-31T00:00:00Z"
+    assert session["start_local"] == "2024-12-31T00:00:00+00:00"  # the configured UTC
+
+
+def test_impossible_dates_are_skipped_and_the_batch_goes_on(run, tmp_path: Path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.csv").write_text(
+        "timestamp,bpm\n1704103200,120\n99999999999999999999,122\n0001-01-01T00:00:00Z,90\n"
+    )
+    shutil.copy(SAMPLES / "forerunner410-run.tcx", folder / "z.tcx")
+
+    result = run("import", str(folder))
+
+    assert result.exit_code == 0, result.output
+    assert "2 imported" in result.output
+    assert "skipped 2 rows that could not be read" in result.output
+
+
+def test_something_that_is_not_a_regular_file_is_refused(run, tmp_path: Path):
+    fifo = tmp_path / "pipe.fit"
+    os.mkfifo(fifo)
+
+    result = run("import", str(fifo))
+
+    assert result.exit_code == 1
+    assert "pipe.fit: not a regular file" in result.output
+
+
+def test_a_damaged_database_is_one_clear_line(run, tmp_path: Path):
+    db = tmp_path / "damaged.db"
+    run("--db", str(db), "import", str(SAMPLES))
+    data = bytearray(db.read_bytes())
+    data[4096 : 4096 * 6] = b"\xa5" * (4096 * 5)  # overwrite pages after the header
+    db.write_bytes(bytes(data))
+    for suffix in ("-wal", "-shm"):
+        db.with_name(db.name + suffix).unlink(missing_ok=True)
+
+    result = CliRunner().invoke(
+        main, ["--db", str(db), "import", str(CASES / "IMP-02.fit")]
+    )
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert str(db) in result.output

@@ -127,14 +127,10 @@ def test_train_text_output(tmp_path, config_file):
 
 
 def test_recommend_without_a_model_uses_the_rules(tmp_path, config_file):
-    values = _json(
-        "--db",
-        str(tmp_path / "f.db"),
-        "--config",
-        str(config_file),
-        "recommend",
-        "--json",
-    )
+    args = ("--db", str(tmp_path / "f.db"), "--config", str(config_file))
+    assert _run(*args, "import", str(SAMPLES / "forerunner410-run.tcx")).exit_code == 0
+
+    values = _json(*args, "recommend", "--json")
 
     assert set(values) >= RECOMMENDATION_KEYS
     assert values["recommender"] == "rules"

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from fitlearn import __version__
-from fitlearn.errors import FitlearnError
+from fitlearn.errors import FitlearnError, StoreError
 from fitlearn.store import Store
 from tui.config import Config, load_config
-from tui.locations import default_config_path, default_db_path
+from tui.locations import CONFIG_ENV, default_config_path, default_db_path
 
 
 @dataclass
@@ -22,6 +24,8 @@ class AppContext:
 
     db_path: Path
     config_path: Path
+    config_named: bool = False
+    """The user named the config file (--config or FITLEARN_CONFIG): it must exist."""
     _config: Config | None = None
     _store: Store | None = None
     _cleanups: list[Any] = field(default_factory=list)
@@ -30,12 +34,23 @@ class AppContext:
     def config(self) -> Config:
         """The config file, read once."""
         if self._config is None:
-            self._config = load_config(self.config_path)
+            self._config = load_config(self.config_path, must_exist=self.config_named)
         return self._config
 
-    def store(self) -> Store:
-        """The database, opened (and migrated) on first use."""
+    def store(self, *, create: bool = False) -> Store:
+        """The database, opened (and migrated) on first use.
+
+        Args:
+            create: Create the file if missing (commands that write). Commands that
+                only read refuse a missing file: a mistyped --db would otherwise
+                show an empty history as if the data were gone.
+        """
         if self._store is None:
+            if not create and not self.db_path.exists():
+                raise StoreError(
+                    f"No database at {self.db_path}. Import workouts first "
+                    "(fitlearn import PATH), or check --db / FITLEARN_DB."
+                )
             self._store = Store(self.db_path)
         return self._store
 
@@ -55,6 +70,16 @@ class FitlearnGroup(click.Group):
             return super().invoke(ctx)
         except FitlearnError as exc:
             raise click.ClickException(str(exc)) from exc
+        except DBAPIError as exc:
+            # Whatever SQLite refuses (damaged file, full disk, no permission)
+            # becomes one line that names the database and what to try.
+            app = ctx.find_object(AppContext)
+            where = app.db_path if app is not None else "the database"
+            raise click.ClickException(
+                f"Database error on {where}: {exc.orig}. Check that the file and its "
+                "folder are readable and writable and the disk has room; a damaged "
+                "database can be restored from its .bak copy."
+            ) from exc
 
 
 def configure_logging(verbosity: int) -> None:
@@ -97,6 +122,7 @@ def main(
     app = AppContext(
         db_path=(db_path or default_db_path()).expanduser(),
         config_path=(config_path or default_config_path()).expanduser(),
+        config_named=config_path is not None or CONFIG_ENV in os.environ,
     )
     ctx.obj = app
     ctx.call_on_close(app.close)

@@ -74,7 +74,7 @@ def import_command(
     files = collect_files(paths)
     if not files:
         raise click.ClickException("No workout files found in the given paths.")
-    store = app.store()
+    store = app.store(create=True)
     with _progress() as progress:
         task = progress.add_task("Importing", total=len(files))
 

@@ -228,7 +228,7 @@ def record_command(
     feed = LiveFeed()
     if not quiet:
         feed.add_listener(_print_event)
-    store = app.store()
+    store = app.store(create=True)
     if emulate is not None:
         report = asyncio.run(
             record_emulated(

@@ -105,7 +105,7 @@ def train_command(
     """
     from fitlearn.training.trainer import StopReason
 
-    service = training_service(app.store(), app.config, max_minutes)
+    service = training_service(app.store(create=True), app.config, max_minutes)
     stop = threading.Event()
 
     def stop_check() -> StopReason | None:
@@ -164,7 +164,7 @@ def daemon_command(app: AppContext) -> None:
     fitlearn_logger = logging.getLogger("fitlearn")
     if fitlearn_logger.getEffectiveLevel() > logging.INFO:
         fitlearn_logger.setLevel(logging.INFO)  # a daemon should say what it does
-    daemon = build_daemon(app.store(), app.config)
+    daemon = build_daemon(app.store(create=True), app.config)
     stop = threading.Event()
     with _stop_on_signals(stop):
         daemon.start()
