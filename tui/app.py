@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -96,11 +97,24 @@ class FitlearnApp(App[None]):
         self.sub_title = str(self.db_path)
         self.query_one(DataTable).add_columns("date", "source", "min", "HR")
         self.action_reload()
+        self._quit_on_signals()
         if self.live is not None:
             assert self.report is not None
             zones = zone_bounds_bpm(self.report.snapshot.profile)
             self.query_one("#left").mount(LiveHeartRate(self.feed, zones, id="live"))
             self._recording = asyncio.create_task(self._record(self.live))
+
+    def _quit_on_signals(self) -> None:
+        """SIGTERM or SIGHUP (a closed terminal, a service stop) quits like q does."""
+        loop = asyncio.get_running_loop()
+        names = ("SIGTERM", "SIGHUP")  # Windows has neither handler support nor SIGHUP
+        for sig in [getattr(signal, name) for name in names if hasattr(signal, name)]:
+            try:
+                loop.add_signal_handler(
+                    sig, lambda: self.run_worker(self.action_quit())
+                )
+            except (NotImplementedError, RuntimeError, ValueError):
+                logger.debug("Cannot watch %s here; only q quits cleanly", sig)
 
     async def _record(self, live: LiveSource) -> object:
         with Store(self.db_path) as recorder_store:

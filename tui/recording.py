@@ -150,6 +150,7 @@ async def record_emulated(
     feed: LiveFeed,
     options: RecorderOptions | None = None,
     stop: asyncio.Event | None = None,
+    handle_signals: bool = True,
 ) -> EmulatedRun:
     """Replay `plan` through an emulated strap and record it into `store`.
 
@@ -176,7 +177,8 @@ async def record_emulated(
         names={strap.address: strap.name},
     )
     recording = asyncio.create_task(recorder.run(stop))
-    with stop_on_signals(stop):
+    signals = stop_on_signals(stop) if handle_signals else contextlib.nullcontext()
+    with signals:
         await _until_subscribed_or_done(strap, recording)
         ticks = list(
             heart_rate_ticks(
@@ -231,7 +233,10 @@ def emulated_source(
     """A dashboard live source replaying `plan` through an emulated strap."""
 
     async def run(store: Store, feed: LiveFeed, stop: asyncio.Event) -> EmulatedRun:
-        return await record_emulated(store, plan, feed=feed, stop=stop)
+        # The dashboard owns the signals: it stops the recorder, then itself.
+        return await record_emulated(
+            store, plan, feed=feed, stop=stop, handle_signals=False
+        )
 
     return run
 

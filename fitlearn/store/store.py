@@ -80,8 +80,10 @@ class Store:
             self.close()
             cause = getattr(exc, "orig", None) or exc
             raise StoreError(
-                f"Cannot open the database {self.path}: {cause}. If the file is not a "
-                "fitlearn database, point --db (or FITLEARN_DB) at another path."
+                f"Cannot open the database {self.path}: {cause}. The file and its "
+                "folder must be readable and writable (SQLite keeps a -wal file "
+                "beside it); if the file is not a fitlearn database, point --db (or "
+                "FITLEARN_DB) at another path."
             ) from exc
 
     def close(self) -> None:

@@ -202,7 +202,10 @@ def today_command(app: AppContext, as_json: bool, day: datetime | None) -> None:
         _print_json(values)
         return
     if values is None:
-        stdout.print("No dated sessions yet. Import some: fitlearn import PATH")
+        if when is not None:
+            stdout.print(f"No data on or before {when}.")
+        else:
+            stdout.print("No dated sessions yet. Import some: fitlearn import PATH")
         return
     stdout.print(format_today(values))
 
@@ -243,8 +246,7 @@ def recommend_command(app: AppContext, as_json: bool, day: datetime | None) -> N
     if as_json:
         _print_json(values)
         return
-    for failure in values["plugin_failures"]:
-        stderr.print(f"[yellow]warning:[/] {failure}", soft_wrap=True)
+    # Plugin failures were already logged as warnings on stderr, once each.
     stdout.print(format_recommendation(values))
 
 
