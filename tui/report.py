@@ -97,6 +97,8 @@ def iso_utc(ms: int | None) -> str | None:
 
 def iso_local(ms: int | None, offset_s: int | None) -> str | None:
     """The same instant on the wall clock where it was recorded, with its offset."""
+    # Limitation: a session keeps the offset of its start; a workout across a DST
+    # change shows its later samples with the earlier offset (stored times are UTC).
     if ms is None or offset_s is None:
         return None
     zone = timezone(timedelta(seconds=offset_s))

@@ -227,6 +227,8 @@ def _heart_rate_features(hr: pl.DataFrame, profile: ResolvedProfile) -> pl.DataF
 
 def _resting_hr(hr: pl.DataFrame) -> pl.LazyFrame:
     """Lowest 5-minute rolling mean per session, over full windows only."""
+    # Limitation: from workouts alone this is well above a true morning resting HR;
+    # zones and TRIMP use the profile's hr_rest (60 bpm, labelled, when unset).
     moment = pl.from_epoch("t_ms", time_unit="ms")
     rolling = pl.col("bpm").cast(pl.Float32).rolling_mean_by(moment, window_size="5m")
     full_window = (

@@ -191,6 +191,8 @@ def _take_correlation(scan: _FitScan, msg: Any) -> None:
         scan.correlation = (utc, system)
 
 
+# Limitation: `hr` messages (swim heart rate that HRM-Swim/Tri straps store and the
+# watch replays afterwards) are not read; only `record` heart rate is imported.
 _HANDLERS = {
     "record": _take_record,
     "hrv": _take_hrv,
