@@ -123,10 +123,12 @@ def import_file(
     parsed = _read(path, timezone, start_ms)
     if isinstance(parsed, FileResult):
         return parsed
+    for session in parsed.sessions:
+        session.source_name = storable(session.source_name)
     record = ImportRecord(
         sha256=sha256,
-        file_name=path.name,
-        path=str(path.resolve()),
+        file_name=storable(path.name),
+        path=storable(str(path.resolve())),
         file_format=parsed.sessions[0].file_format,
         size_bytes=size,
         warnings=parsed.warnings,
@@ -153,6 +155,15 @@ def import_file(
         rr_intervals=sum(len(s.rr) for s in parsed.sessions),
         warnings=parsed.warnings,
     )
+
+
+def storable(text: str) -> str:
+    """`text` as valid UTF-8, so SQLite can store it.
+
+    A file name with a byte that is not UTF-8 reaches Python as a surrogate; it
+    becomes U+FFFD here.
+    """
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _fingerprint(path: Path) -> tuple[str, int]:

@@ -289,8 +289,10 @@ def link_duplicates(
     """Mark `new`, or the copy it overlaps, as a duplicate of the better copy.
 
     Two sessions are one workout when they overlap for more than half of the
-    shorter one. The copy with RR intervals wins, then the device's own format
-    (FIT before TCX before GPX), then the one with more samples.
+    longer one (and so of both): a short strap recording inside a long watch
+    workout is a part of it, not a copy, and must not make the workout vanish
+    from the day's load. The copy with RR intervals wins, then the device's own
+    format (FIT before TCX before GPX), then the one with more samples.
     """
     if new.start_ms is None or new.end_ms is None or new.end_ms <= new.start_ms:
         return
@@ -306,8 +308,8 @@ def link_duplicates(
         assert other.start_ms is not None
         assert other.end_ms is not None
         overlap = min(other.end_ms, new.end_ms) - max(other.start_ms, new.start_ms)
-        shorter = min(other.end_ms - other.start_ms, new.end_ms - new.start_ms)
-        if shorter <= 0 or overlap * 2 <= shorter:
+        longer = max(other.end_ms - other.start_ms, new.end_ms - new.start_ms)
+        if overlap * 2 <= longer:
             continue
         if _rank(orm, other) >= (
             rr_count > 0,

@@ -96,3 +96,17 @@ def test_crash_in_the_middle_of_a_file_leaves_nothing_of_it(tmp_path: Path):
         assert store.find_import("0" * 64) is None
         retry = import_files(store, [ROWING], UTC)
         assert retry.files[0].outcome is Outcome.IMPORTED
+
+
+def test_a_short_recording_inside_a_long_workout_is_not_a_copy(
+    store: Store, tmp_path: Path
+):
+    """A 2-minute strap file during a 28-minute watch workout: both count."""
+    strap = tmp_path / "strap.csv"
+    rows = [f"2017-05-18T16:45:{s:02d}Z,140,430" for s in range(60)]
+    rows += [f"2017-05-18T16:46:{s:02d}Z,141,425" for s in range(60)]
+    strap.write_text("timestamp,bpm,rr_ms\n" + "\n".join(rows) + "\n")
+
+    import_files(store, [ROWING, strap], UTC)
+
+    assert [s.duplicate_of for s in store.sessions()] == [None, None]

@@ -299,3 +299,18 @@ def test_a_damaged_database_is_one_clear_line(run, tmp_path: Path):
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert str(db) in result.output
+
+
+def test_a_file_name_that_is_not_utf8_imports_and_prints(run, tmp_path: Path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    odd = os.fsdecode(b"ride\xff.csv")
+    shutil.copy(SAMPLES / "edge820-ride-with-rr.csv", folder / odd)
+    shutil.copy(SAMPLES / "fenix5-run-with-rr.csv", folder / "zz.csv")
+
+    result = run("import", str(folder))
+
+    assert result.exit_code == 0, result.output
+    assert "2 imported" in result.output
+    sources = {s["source"] for s in json.loads(run("sessions", "--json").output)}
+    assert sources == {"ride\ufffd.csv", "zz.csv"}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,6 +121,10 @@ def main(
     Everything stays on this machine: one SQLite file holds your data.
     """
     configure_logging(verbose)
+    for stream in (sys.stdout, sys.stderr):
+        # A file name with bytes that are not UTF-8 must print, not crash.
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     app = AppContext(
         db_path=(db_path or default_db_path()).expanduser(),
         config_path=(config_path or default_config_path()).expanduser(),
