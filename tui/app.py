@@ -117,8 +117,13 @@ class FitlearnApp(App[None]):
                 logger.debug("Cannot watch %s here; only q quits cleanly", sig)
 
     async def _record(self, live: LiveSource) -> object:
-        with Store(self.db_path) as recorder_store:
-            return await live(recorder_store, self.feed, self._stop_recording)
+        try:
+            with Store(self.db_path) as recorder_store:
+                return await live(recorder_store, self.feed, self._stop_recording)
+        except Exception as exc:  # the dashboard stays up and says why recording ended
+            logger.warning("Recording stopped: %s", exc)
+            self.notify(f"Recording stopped: {exc}", severity="error", timeout=60)
+            return None
 
     async def action_quit(self) -> None:
         """Stop recording (writing its last batch), then quit."""
@@ -150,6 +155,8 @@ class FitlearnApp(App[None]):
         switcher.current = (
             "training-view" if switcher.current == "overview" else "overview"
         )
+        if switcher.current == "overview":
+            self.query_one(DataTable).focus()  # the arrows move through sessions again
 
     def action_reload(self) -> None:
         """Recompute features and the recommendation from the database."""

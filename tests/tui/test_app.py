@@ -143,8 +143,32 @@ async def test_t_switches_to_the_training_view(tmp_path: Path):
         await pilot.press("t")
         await pilot.pause()
         back = "\n".join(svg_to_text(app.export_screenshot()))
+        before = app.selected_session_id
+        await pilot.press("down")
+        await pilot.pause()
+        after = app.selected_session_id
 
+    assert before != after, "the arrows move through sessions after coming back"
     assert "Power:" in screen
     assert "Last training: none yet" in screen
     assert "Sessions" not in screen
     assert "Sessions" in back
+
+
+async def test_a_recording_that_fails_is_reported_and_the_dashboard_stays(
+    tmp_path: Path,
+):
+    from sensors.errors import BluetoothUnavailableError
+
+    async def no_bluetooth(store, feed, stop):
+        raise BluetoothUnavailableError("Scanning failed: the Bluetooth service is off")
+
+    app = make_app(_database(tmp_path), Config(timezone_name="UTC"), no_bluetooth)
+
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause(0.2)
+        messages = [n.message for n in app._notifications]
+        still_running = app.is_running
+
+    assert any("Recording stopped: Scanning failed" in m for m in messages)
+    assert still_running

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from fitlearn import __version__
 from fitlearn.errors import FitlearnError, StoreError
 from fitlearn.store import Store
+from sensors.errors import SensorError
 from tui.config import Config, load_config
 from tui.locations import CONFIG_ENV, default_config_path, default_db_path
 
@@ -70,7 +71,7 @@ class FitlearnGroup(click.Group):
         """Run the command, translating expected errors."""
         try:
             return super().invoke(ctx)
-        except FitlearnError as exc:
+        except (FitlearnError, SensorError) as exc:
             raise click.ClickException(str(exc)) from exc
         except DBAPIError as exc:
             # Whatever SQLite refuses (damaged file, full disk, no permission)

@@ -67,7 +67,7 @@ def dashboard_command(
         live = emulated_source(emulation_plan(emulate))
     elif addresses:
         live = sensor_source(backend, transport, addresses)
-    db_path = app.store().path
+    db_path = app.store(create=live is not None).path
     app.close()  # the dashboard opens its own connections
     make_app(db_path, app.config, live).run()
 

@@ -53,6 +53,8 @@ class BleakBackend:
             )
         except BleakError as exc:
             raise _translate(exc, "Scanning failed") from exc
+        except OSError as exc:  # BlueZ's D-Bus socket missing, adapter gone
+            raise _no_service(exc, "Scanning failed") from exc
         return [
             Advertisement(
                 address=device.address,
@@ -78,6 +80,8 @@ class BleakBackend:
             await client.connect()
         except (BleakError, TimeoutError) as exc:
             raise _translate(exc, f"Cannot connect to {address}") from exc
+        except OSError as exc:
+            raise _no_service(exc, f"Cannot connect to {address}") from exc
         logger.info("Connected to %s (bleak)", address)
         return BleakConnection(address, client, link_down)
 
@@ -151,6 +155,14 @@ class BleakConnection:
         except (BleakError, OSError) as exc:
             logger.debug("%s: disconnect failed: %s", self._address, exc)
         self._link_down.set()
+
+
+def _no_service(exc: OSError, what: str) -> BluetoothUnavailableError:
+    return BluetoothUnavailableError(
+        f"{what}: the system's Bluetooth service is not reachable ({exc}). On Linux "
+        "start BlueZ (sudo systemctl start bluetooth) and check 'bluetoothctl show' "
+        "lists an adapter; or use a USB dongle with --backend bumble --transport usb:0."
+    )
 
 
 def _translate(exc: BaseException, what: str) -> BluetoothError:

@@ -246,7 +246,7 @@ async def open_bumble_backend(transport_spec: str) -> BumbleBackend:
 
     try:
         transport = await open_transport(transport_spec)
-    except (core.BaseBumbleError, OSError, ValueError) as exc:
+    except Exception as exc:  # USB, serial and socket layers each raise their own kinds
         raise BluetoothUnavailableError(
             f"Cannot open the Bluetooth transport {transport_spec!r}: {exc}. Check the "
             "dongle is plugged in and not claimed by the operating system (README, "
