@@ -16,6 +16,9 @@ Sex = Literal["male", "female"]
 
 DEFAULT_HR_REST = 60.0
 DEFAULT_HR_MAX = 190.0
+MIN_ESTIMATED_HR_MAX = 170.0
+"""An estimate from recordings alone never goes below this: recordings that never
+reach a hard effort (resting or easy sessions) show no maximum at all."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class ResolvedProfile:
     sex: Sex | None
     hr_max_source: str
     hr_rest_source: str
+    hr_max_observed: float | None = None
+    """The highest sustained heart rate in the data, whatever was used."""
 
     @property
     def estimated(self) -> bool:
@@ -86,7 +91,9 @@ def resolve_profile(
             DEFAULT_HR_REST,
             "default (profile hr_rest was not below hr_max)",
         )
-    return ResolvedProfile(hr_max, hr_rest, profile.sex, max_source, rest_source)
+    return ResolvedProfile(
+        hr_max, hr_rest, profile.sex, max_source, rest_source, observed_hr_max
+    )
 
 
 def _resolve_hr_max(
@@ -99,6 +106,11 @@ def _resolve_hr_max(
         by_age = 208.0 - 0.7 * (today.year - profile.birth_year)
     if by_age is not None and (observed is None or by_age >= observed):
         return round(by_age, 1), "estimated from age (208 - 0.7 x age)"
-    if observed is not None:
+    if observed is not None and observed >= MIN_ESTIMATED_HR_MAX:
         return float(observed), "estimated: highest sustained heart rate recorded"
+    if observed is not None:
+        return MIN_ESTIMATED_HR_MAX, (
+            f"estimated: at least {MIN_ESTIMATED_HR_MAX:.0f} (recordings peak at "
+            f"{observed:.0f}, not a maximal effort; set hr_max or birth_year)"
+        )
     return DEFAULT_HR_MAX, "default (set hr_max or birth_year in the profile)"

@@ -58,7 +58,8 @@ def test_imp02_missing_values_never_reach_features(store: Store):
     row = snapshot.sessions.row(0, named=True)
 
     assert (row["samples"], row["hr_mean"], row["hr_max"]) == (3, 130.0, 140.0)
-    assert snapshot.profile.hr_max <= 140
+    assert snapshot.profile.hr_max_observed is not None
+    assert snapshot.profile.hr_max_observed <= 140
     assert "estimated" in snapshot.profile.hr_max_source
 
 
@@ -181,3 +182,16 @@ def test_cached_refresh_equals_a_full_recompute(tmp_path):
         .sort("source")
         .equals(fresh.sessions.drop("session_id").sort("source"))
     )
+
+
+def test_hr_max_from_easy_recordings_alone_is_not_their_peak():
+    """Resting or easy sessions never show a maximum: the estimate has a floor."""
+    easy = resolve_profile(Profile(), observed_hr_max=71)
+    hard = resolve_profile(Profile(), observed_hr_max=186)
+    aged = resolve_profile(Profile(birth_year=1960), observed_hr_max=71)
+
+    assert (easy.hr_max, easy.hr_max_observed) == (170.0, 71)
+    assert "recordings peak at 71" in easy.hr_max_source
+    assert hard.hr_max == 186.0
+    assert aged.hr_max > 150
+    assert zone_bounds_bpm(easy)[3][0] > 140
