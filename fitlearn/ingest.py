@@ -20,7 +20,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from fitlearn.errors import StoreError
 from fitlearn.store import ImportRecord, Store
 from sensors.errors import SensorError
-from sensors.importers import check_workout_file, find_workout_files, read_workout
+from sensors.importers import (
+    check_workout_file,
+    find_workout_files,
+    read_workout,
+    utc_offset_s,
+)
 from sensors.records import ImportedFile
 
 logger = logging.getLogger(__name__)
@@ -32,6 +37,8 @@ class Outcome(enum.StrEnum):
     """What happened to one file."""
 
     IMPORTED = "imported"
+    DATED = "dated"
+    """Imported earlier without a date; --start has now dated it."""
     ALREADY_IMPORTED = "already imported"
     FAILED = "failed"
 
@@ -117,8 +124,9 @@ def import_file(
         return FileResult(
             path, Outcome.FAILED, error=f"{path.name}: cannot be read: {exc}"
         )
-    if store.find_import(sha256) is not None:
-        return FileResult(path, Outcome.ALREADY_IMPORTED)
+    earlier = store.find_import(sha256)
+    if earlier is not None:
+        return _already_imported(store, path, earlier.id, timezone, start_ms)
 
     parsed = _read(path, timezone, start_ms)
     if isinstance(parsed, FileResult):
@@ -155,6 +163,20 @@ def import_file(
         rr_intervals=sum(len(s.rr) for s in parsed.sessions),
         warnings=parsed.warnings,
     )
+
+
+def _already_imported(
+    store: Store, path: Path, import_id: int, timezone: tzinfo, start_ms: int | None
+) -> FileResult:
+    """A file seen before; with a start time, its undated sessions get their date."""
+    if start_ms is None:
+        return FileResult(path, Outcome.ALREADY_IMPORTED)
+    dated = store.date_undated_sessions(
+        import_id, start_ms, utc_offset_s(start_ms, timezone)
+    )
+    if not dated:
+        return FileResult(path, Outcome.ALREADY_IMPORTED)
+    return FileResult(path, Outcome.DATED, session_ids=dated)
 
 
 def storable(text: str) -> str:

@@ -132,6 +132,30 @@ class Store:
                 session.expunge(found)
             return found
 
+    def date_undated_sessions(
+        self, import_id: int, start_ms: int, utc_offset_s: int | None
+    ) -> list[int]:
+        """Give a date to an imported file's undated sessions, in one transaction.
+
+        Their relative times become `start_ms` + offset; the feature cache of those
+        sessions is dropped, and copies of the same workout are linked.
+
+        Returns:
+            The ids of the sessions that were dated (empty if none was undated).
+        """
+        with self.writing() as orm:
+            undated = list(
+                orm.scalars(
+                    select(WorkoutSession).where(
+                        WorkoutSession.import_id == import_id,
+                        WorkoutSession.clock == str(Clock.RELATIVE),
+                    )
+                )
+            )
+            for session in undated:
+                _shift_session(orm, session, start_ms, utc_offset_s)
+            return [session.id for session in undated]
+
     def add_imported_file(
         self, record: ImportRecord, sessions: Sequence[ImportedSession]
     ) -> list[int]:
@@ -260,6 +284,43 @@ class Store:
         if not parts:
             return pl.DataFrame(schema=schema)
         return pl.concat(parts, rechunk=False)
+
+
+def _shift_session(
+    orm: OrmSession, session: WorkoutSession, start_ms: int, utc_offset_s: int | None
+) -> None:
+    params = {"id": session.id, "start": start_ms}
+    for table in ("hr_samples", "rr_intervals"):
+        orm.execute(
+            text(f"UPDATE {table} SET t_ms = t_ms + :start WHERE session_id = :id"),
+            params,
+        )
+    orm.execute(text("DELETE FROM session_features WHERE session_id = :id"), params)
+    span = orm.execute(
+        text(
+            "SELECT MIN(t), MAX(t) FROM (SELECT t_ms AS t FROM hr_samples WHERE "
+            "session_id = :id UNION ALL SELECT t_ms - rr_ms FROM rr_intervals WHERE "
+            "session_id = :id UNION ALL SELECT t_ms FROM rr_intervals WHERE "
+            "session_id = :id)"
+        ),
+        params,
+    ).one()
+    session.clock = str(Clock.UTC)
+    session.start_ms = round(span[0]) if span[0] is not None else start_ms
+    session.end_ms = round(span[1]) if span[1] is not None else start_ms
+    session.utc_offset_s = utc_offset_s
+    orm.flush()
+    samples = orm.execute(
+        text("SELECT COUNT(*) FROM hr_samples WHERE session_id = :id"), params
+    ).scalar_one()
+    rr = orm.execute(
+        text("SELECT COUNT(*) FROM rr_intervals WHERE session_id = :id"), params
+    ).scalar_one()
+    file_format = orm.execute(
+        text("SELECT file_format FROM imports WHERE id = :id"),
+        {"id": session.import_id},
+    ).scalar_one_or_none()
+    link_duplicates(orm, session, file_format or "", samples, rr)
 
 
 def _span(imported: ImportedSession) -> tuple[int | None, int | None]:

@@ -31,6 +31,7 @@ __all__ = [
     "check_workout_file",
     "find_workout_files",
     "read_workout",
+    "utc_offset_s",
     "workout_suffix",
 ]
 

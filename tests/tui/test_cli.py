@@ -314,3 +314,23 @@ def test_a_file_name_that_is_not_utf8_imports_and_prints(run, tmp_path: Path):
     assert "2 imported" in result.output
     sources = {s["source"] for s in json.loads(run("sessions", "--json").output)}
     assert sources == {"ride\ufffd.csv", "zz.csv"}
+
+
+def test_start_dates_a_file_that_was_imported_undated(run):
+    run("import", str(SAMPLES / "rest-rr.txt"))
+
+    dated = run(
+        "import", "--start", "2024-01-01T07:00:00+01:00", str(SAMPLES / "rest-rr.txt")
+    )
+    again = run(
+        "import", "--start", "2024-02-01T07:00:00", str(SAMPLES / "rest-rr.txt")
+    )
+    [session] = json.loads(run("sessions", "--json").output)
+    today = json.loads(run("today", "--json").output)
+
+    assert "0 imported, 1 dated, 0 already imported" in dated.output
+    assert "0 imported, 1 already imported" in again.output
+    assert session["start"] == "2024-01-01T06:00:00Z"
+    assert session["clock"] == "utc"
+    assert today["date"] == "2024-01-01"
+    assert today["ln_rmssd"] is not None

@@ -120,9 +120,11 @@ def print_batch_summary(batch: BatchResult) -> None:
             str(result.rr_intervals),
         )
     stdout.print(table)
+    dated = batch.count(Outcome.DATED)
     stdout.print(
         f"{batch.count(Outcome.IMPORTED)} imported, "
-        f"{batch.count(Outcome.ALREADY_IMPORTED)} already imported, "
+        + (f"{dated} dated, " if dated else "")
+        + f"{batch.count(Outcome.ALREADY_IMPORTED)} already imported, "
         f"{batch.count(Outcome.FAILED)} failed."
     )
 
