@@ -93,6 +93,10 @@ class RecorderOptions:
     reconnecting within 10 s of the sensor coming back."""
     backoff_jitter: float = 0.25
     """Each wait is randomly shortened or lengthened by up to this fraction."""
+    final_write_attempts: int = 12
+    """Attempts at the last batch when stopping; each waits out the store's busy
+    timeout (10 s), so a long import on the same database delays the stop by up to
+    two minutes instead of losing the last batch."""
 
 
 @dataclass
@@ -542,20 +546,30 @@ class Recorder:
             if not taken:
                 return
             batches = [self._batch(s, p, closing) for s, p in taken]
-            try:
-                outcomes = await asyncio.to_thread(
-                    write_live_batches, self._store, batches
-                )
-            except (SQLAlchemyError, FitlearnError) as exc:
-                logger.warning(
-                    "Writing a batch failed (%s); it is kept and retried", exc
-                )
+            attempts = self._options.final_write_attempts if closing else 1
+            for attempt in range(1, attempts + 1):
+                try:
+                    outcomes = await asyncio.to_thread(
+                        write_live_batches, self._store, batches
+                    )
+                    break
+                except (SQLAlchemyError, FitlearnError) as exc:
+                    reason = getattr(exc, "orig", None) or exc
+                    logger.warning(
+                        "Writing a batch failed (%s); it is kept and retried (%d/%d)",
+                        reason,
+                        attempt,
+                        attempts,
+                    )
+                    failure = exc
+            else:
                 for sensor, pending in taken:
                     _restore(sensor, pending)
                 if closing:
                     raise RecordingError(
-                        f"The last batch could not be written to {self._store.path}: {exc}"
-                    ) from exc
+                        f"The last batch could not be written to {self._store.path}: "
+                        f"{getattr(failure, 'orig', None) or failure}"
+                    ) from failure
                 return
             for (sensor, _), outcome in zip(taken, outcomes, strict=True):
                 _account(sensor.report, outcome)
