@@ -26,8 +26,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -36,6 +38,7 @@ from typing import Any, Protocol
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from fitlearn.errors import FitlearnError
 from fitlearn.power import ChargingGate, GateDecision, PowerReading
 from fitlearn.training.idle import IdleMeter
 
@@ -203,6 +206,38 @@ class DaemonSettings:
     power_poll_s: float = 1.0
     max_busy_fraction: float = 0.5
     """Others' share of all CPUs above which the machine is not idle."""
+
+
+class DaemonAlreadyRunningError(FitlearnError):
+    """Another daemon already trains on this database."""
+
+
+@contextmanager
+def single_daemon(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `lock_path` for the block: one daemon per database.
+
+    Raises:
+        DaemonAlreadyRunningError: Another process holds the lock.
+    """
+    lock_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with lock_path.open("a+") as handle:
+        try:
+            import fcntl
+        except ImportError:  # Windows
+            # Limitation: no lock on Windows; two daemons there would both train.
+            yield
+            return
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise DaemonAlreadyRunningError(
+                f"A fitlearn daemon already runs for this database (lock {lock_path}). "
+                "Stop it first; one daemon per database trains at a time."
+            ) from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 class TrainingDaemon:
@@ -374,10 +409,14 @@ class TrainingDaemon:
             return
         try:
             self.status_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            temporary = self.status_path.with_name(self.status_path.name + ".tmp")
-            temporary.write_text(
-                json.dumps(self.status(running), indent=2), encoding="utf-8"
+            # A unique temporary name: the scheduler thread and the main thread
+            # may both write, and must never rename each other's half-written file.
+            handle, name = tempfile.mkstemp(
+                dir=self.status_path.parent, prefix=self.status_path.name + "."
             )
+            temporary = Path(name)
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(json.dumps(self.status(running), indent=2))
             temporary.chmod(0o600)
             temporary.replace(self.status_path)
         except OSError as exc:

@@ -13,8 +13,15 @@ from typing import Any
 
 import click
 
+from fitlearn.training.schedule import single_daemon
 from tui.cli.app import AppContext, pass_app
-from tui.training import build_daemon, charging_gate, power_probe, training_service
+from tui.training import (
+    build_daemon,
+    charging_gate,
+    power_probe,
+    training_paths,
+    training_service,
+)
 
 
 def _print_json(value: Any) -> None:
@@ -164,9 +171,11 @@ def daemon_command(app: AppContext) -> None:
     fitlearn_logger = logging.getLogger("fitlearn")
     if fitlearn_logger.getEffectiveLevel() > logging.INFO:
         fitlearn_logger.setLevel(logging.INFO)  # a daemon should say what it does
-    daemon = build_daemon(app.store(create=True), app.config)
+    store = app.store(create=True)
+    lock = training_paths(store.path).daemon_status.with_name("daemon.lock")
+    daemon = build_daemon(store, app.config)
     stop = threading.Event()
-    with _stop_on_signals(stop):
+    with single_daemon(lock), _stop_on_signals(stop):
         daemon.start()
         decision = daemon.monitor.current
         click.echo(

@@ -217,3 +217,14 @@ def test_no_new_data_leaves_training_on_its_schedule(daemon):
     time.sleep(0.3)
 
     assert service.trained == []
+
+
+def test_only_one_daemon_per_database(tmp_path):
+    from fitlearn.training.schedule import DaemonAlreadyRunningError, single_daemon
+
+    lock = tmp_path / "training" / "daemon.lock"
+    with single_daemon(lock):
+        with pytest.raises(DaemonAlreadyRunningError, match="already runs"), single_daemon(lock):
+            pass
+    with single_daemon(lock):  # released when the first daemon stopped
+        pass
