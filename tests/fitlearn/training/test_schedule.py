@@ -223,8 +223,13 @@ def test_only_one_daemon_per_database(tmp_path):
     from fitlearn.training.schedule import DaemonAlreadyRunningError, single_daemon
 
     lock = tmp_path / "training" / "daemon.lock"
-    with single_daemon(lock):
-        with pytest.raises(DaemonAlreadyRunningError, match="already runs"), single_daemon(lock):
-            pass
+    first = single_daemon(lock)
+    first.__enter__()
+    with (
+        pytest.raises(DaemonAlreadyRunningError, match="already runs"),
+        single_daemon(lock),
+    ):
+        pass
+    first.__exit__(None, None, None)
     with single_daemon(lock):  # released when the first daemon stopped
         pass
