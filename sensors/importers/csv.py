@@ -18,7 +18,12 @@ from pathlib import Path
 from typing import IO
 
 from sensors.errors import UnreadableFileError
-from sensors.importers._plausible import is_plausible_bpm, is_plausible_rr_ms
+from sensors.importers._plausible import (
+    MAX_VALUES_PER_FILE,
+    is_plausible_bpm,
+    is_plausible_rr_ms,
+    too_many_values,
+)
 from sensors.importers._time import (
     TimeParseError,
     assumed_zone_note,
@@ -102,7 +107,10 @@ def read_csv(path: Path, source: IO[bytes], timezone: tzinfo) -> ImportedFile:
             source_name=path.name, file_format="csv", clock=Clock.UTC
         )
         state = _CsvState(session)
-        for row in rows if is_header else itertools.chain([first], rows):
+        body = rows if is_header else itertools.chain([first], rows)
+        for count, row in enumerate(body, start=1):
+            if count > MAX_VALUES_PER_FILE:
+                raise UnreadableFileError(too_many_values(path.name))
             _take_row(row, columns, state, timezone)
     return _result(path, state, timezone)
 

@@ -8,13 +8,20 @@ seconds, and a start date and time in the watch's local time.
 
 from __future__ import annotations
 
+import io
 import math
+from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import IO
 
 from sensors.errors import UnreadableFileError
-from sensors.importers._plausible import is_plausible_bpm, is_plausible_rr_ms
+from sensors.importers._plausible import (
+    MAX_VALUES_PER_FILE,
+    is_plausible_bpm,
+    is_plausible_rr_ms,
+    too_many_values,
+)
 from sensors.importers._time import assumed_zone_note, local_to_utc_ms, utc_offset_s
 from sensors.records import Clock, ImportedFile, ImportedSession
 
@@ -28,7 +35,8 @@ def read_rr_text(path: Path, source: IO[bytes], timezone: tzinfo) -> ImportedFil
     Raises:
         UnreadableFileError: No line is a beat.
     """
-    values = _numbers(source.read().decode("utf-8-sig", errors="replace").splitlines())
+    with io.TextIOWrapper(source, encoding="utf-8-sig", errors="replace") as lines:
+        values = _numbers(path, lines)
     finite = [v for v in values if math.isfinite(v)]
     if finite and max(finite) < 10:
         values = [v * 1000 for v in values]  # written in seconds
@@ -78,14 +86,16 @@ def read_polar_hrm(path: Path, source: IO[bytes], timezone: tzinfo) -> ImportedF
     return _finish(path, session, [assumed_zone_note(path.name, timezone)], skipped)
 
 
-def _numbers(lines: list[str]) -> list[float]:
+def _numbers(path: Path, lines: Iterable[str]) -> list[float]:
     """One value per non-empty line; NaN for a line that is not a number.
 
     NaN is not a beat, so it is skipped and counted like any implausible value,
     and the beat after it is marked as following a gap.
     """
-    values = []
+    values: list[float] = []
     for line in lines:
+        if len(values) >= MAX_VALUES_PER_FILE:
+            raise UnreadableFileError(too_many_values(path.name))
         text = line.strip()
         if text:
             try:
