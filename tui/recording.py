@@ -112,7 +112,8 @@ def stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
     """
     loop = asyncio.get_running_loop()
     installed: list[signal.Signals] = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    names = ("SIGINT", "SIGTERM", "SIGHUP")  # SIGHUP: the terminal was closed
+    for sig in [getattr(signal, name) for name in names if hasattr(signal, name)]:
         try:
             loop.add_signal_handler(sig, stop.set)
             installed.append(sig)

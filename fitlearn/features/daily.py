@@ -10,7 +10,7 @@ date are left out.
   `X_d = X_{d-1} + (load_d - X_{d-1}) x (1 - exp(-1/tau))`, starting from 0.
 - TSB: form at the start of the day, `CTL_{d-1} - ATL_{d-1}`.
 - ACWR: 7-day mean load over 28-day mean load (rolling averages); null until 28
-  days of history exist or when the chronic load is 0.
+  days of history exist or while the chronic load is under 5 TRIMP a day.
 - resting_hr: the day's lowest 5-minute rolling mean; `resting_hr_trend` is its
   7-day mean minus the 28-day mean before it (positive: heart rate creeping up).
 - HRV readiness: the day's lnRMSSD against the person's own baseline, the mean
@@ -30,6 +30,9 @@ CTL_DAYS = 42
 ATL_DAYS = 7
 ACWR_ACUTE_DAYS = 7
 ACWR_CHRONIC_DAYS = 28
+ACWR_MIN_CHRONIC_LOAD = 5.0
+"""Mean daily TRIMP below which the chronic load is too small for a ratio to mean
+anything (one short session after months off would read as a spike)."""
 HRV_BASELINE_DAYS = 60
 HRV_BASELINE_MIN_DAYS = 5
 RESTING_BASELINE_DAYS = 28
@@ -121,9 +124,9 @@ def _load_model(days: pl.DataFrame) -> pl.DataFrame:
         atl=_ewma_from_zero(pl.col("load"), ATL_DAYS),
     ).with_columns(
         tsb=(pl.col("ctl") - pl.col("atl")).shift(1).fill_null(0.0),
-        acwr=pl.when((history >= ACWR_CHRONIC_DAYS - 1) & (chronic > 0)).then(
-            acute / chronic
-        ),
+        acwr=pl.when(
+            (history >= ACWR_CHRONIC_DAYS - 1) & (chronic >= ACWR_MIN_CHRONIC_LOAD)
+        ).then(acute / chronic),
     )
 
 

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sensors.errors import MalformedNotificationError
+from sensors.plausible import is_plausible_bpm
 
 FLAG_HR_UINT16 = 0x01
 FLAG_CONTACT_DETECTED = 0x02
@@ -67,8 +68,12 @@ class HeartRateMeasurement:
 
     @property
     def reading_bpm(self) -> int | None:
-        """The heart rate as a reading: None without contact or when sent as 0."""
-        if self.contact is False or self.bpm == 0:
+        """The heart rate as a reading, or None.
+
+        None without contact, and for 0 or any value no heart beats at (a 16-bit
+        field can carry 65535).
+        """
+        if self.contact is False or not is_plausible_bpm(self.bpm):
             return None
         return self.bpm
 

@@ -18,17 +18,17 @@ from pathlib import Path
 from typing import IO
 
 from sensors.errors import UnreadableFileError
-from sensors.importers._plausible import (
-    MAX_VALUES_PER_FILE,
-    is_plausible_bpm,
-    is_plausible_rr_ms,
-    too_many_values,
-)
 from sensors.importers._time import (
     TimeParseError,
     assumed_zone_note,
     parse_instant,
     utc_offset_s,
+)
+from sensors.plausible import (
+    MAX_VALUES_PER_FILE,
+    is_plausible_bpm,
+    is_plausible_rr_ms,
+    too_many_values,
 )
 from sensors.records import Clock, ImportedFile, ImportedSession
 

@@ -8,6 +8,7 @@ values mean: invalid sentinels, device-relative clocks, local time, damage.
 from __future__ import annotations
 
 import logging
+import struct
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -16,8 +17,8 @@ from typing import IO, Any
 import fitdecode
 
 from sensors.errors import UnreadableFileError
-from sensors.importers._plausible import is_plausible_bpm, is_plausible_rr_ms
 from sensors.importers._time import assumed_zone_note, plausible_offset_s, utc_offset_s
+from sensors.plausible import is_plausible_bpm, is_plausible_rr_ms
 from sensors.records import Clock, DeviceInfo, ImportedFile, ImportedSession
 
 logger = logging.getLogger(__name__)
@@ -103,8 +104,9 @@ def _scan(source: IO[bytes]) -> _FitScan:
                 _take_frame(scan, frame)
     except fitdecode.FitEOFError as exc:
         scan.damage = f"the file ends early ({exc}); it looks cut off"
-    except fitdecode.FitError as exc:
-        scan.damage = f"it is damaged ({exc})"
+    except (fitdecode.FitError, ValueError, KeyError, IndexError, struct.error) as exc:
+        # Flipped bits make fitdecode fail in many ways; what came before is intact.
+        scan.damage = f"it is damaged ({type(exc).__name__}: {exc})"
     return scan
 
 

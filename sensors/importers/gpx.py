@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import IO
 
 from sensors.errors import UnreadableFileError
-from sensors.importers._plausible import is_plausible_bpm
 from sensors.importers._time import (
     TimeParseError,
     assumed_zone_note,
@@ -26,6 +25,7 @@ from sensors.importers._xml import (
     iter_elements,
     local_name,
 )
+from sensors.plausible import is_plausible_bpm
 from sensors.records import Clock, ImportedFile, ImportedSession
 
 HR_ELEMENT_NAMES = {"hr", "heartrate", "heart_rate", "HeartRate"}

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import IO
 
 from sensors.errors import UnreadableFileError
-from sensors.importers._plausible import (
+from sensors.importers._time import assumed_zone_note, local_to_utc_ms, utc_offset_s
+from sensors.plausible import (
     MAX_VALUES_PER_FILE,
     is_plausible_bpm,
     is_plausible_rr_ms,
     too_many_values,
 )
-from sensors.importers._time import assumed_zone_note, local_to_utc_ms, utc_offset_s
 from sensors.records import Clock, ImportedFile, ImportedSession
 
 POLAR_RR_MODE = 238

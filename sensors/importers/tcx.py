@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import IO
 
 from sensors.errors import UnreadableFileError
-from sensors.importers._plausible import is_plausible_bpm
 from sensors.importers._time import (
     TimeParseError,
     assumed_zone_note,
@@ -16,6 +15,7 @@ from sensors.importers._time import (
     utc_offset_s,
 )
 from sensors.importers._xml import child_text, iter_elements, local_name
+from sensors.plausible import is_plausible_bpm
 from sensors.records import Clock, ImportedFile, ImportedSession
 
 

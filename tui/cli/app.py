@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -133,6 +134,24 @@ def main(
     )
     ctx.obj = app
     ctx.call_on_close(app.close)
+
+
+class FiniteRange(click.FloatRange):
+    """A float range that also refuses nan and inf (which compare as in range)."""
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Any:
+        """Parse, then check finiteness before the range."""
+        number = click.FLOAT.convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return super().convert(number, param, ctx)
+
+
+def positive(maximum: float | None = None) -> FiniteRange:
+    """A finite number above zero (and up to `maximum`)."""
+    return FiniteRange(min=0, min_open=True, max=maximum)
 
 
 pass_app = click.make_pass_decorator(AppContext)

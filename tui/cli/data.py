@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +48,10 @@ stderr = Console(stderr=True, highlight=False)
     "--start",
     "start",
     metavar="ISO",
-    type=click.DateTime(
-        formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
-    ),
-    help="Start time for files that carry no date (RR lists, device-relative clocks).",
+    callback=lambda _ctx, _param, value: _parse_start(value),
+    help="Start time for files that carry no date (RR lists, device-relative clocks), "
+    "e.g. 2024-05-12T07:30 or 2024-05-12T05:30:00Z; without an offset it is local "
+    "time in --timezone.",
 )
 @pass_app
 def import_command(
@@ -87,6 +87,23 @@ def import_command(
     print_batch_summary(batch)
     if batch.failed:
         raise SystemExit(1)
+
+
+def _parse_start(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        start = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not an ISO 8601 time, e.g. 2024-05-12T07:30",
+            param_hint="--start",
+        ) from None
+    if not 1990 <= start.year <= datetime.now().year:
+        raise click.BadParameter(
+            f"{text!r} is not between 1990 and today", param_hint="--start"
+        )
+    return start
 
 
 def _progress() -> Progress:
@@ -133,12 +150,23 @@ def _print_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
 
+def _check_day(
+    _ctx: click.Context, _param: click.Parameter, day: datetime | None
+) -> Any:
+    if day is not None and not (day.year >= 1990 and day.date() <= date.today()):
+        raise click.BadParameter(
+            f"{day.date()} is not between 1990 and today", param_hint="--date"
+        )
+    return day
+
+
 day_option = click.option(
     "--date",
     "day",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="Day to report (YYYY-MM-DD). Default: the latest day with data.",
+    callback=_check_day,
+    help="Day to report (YYYY-MM-DD), up to today. Default: the latest day with data.",
 )
 
 

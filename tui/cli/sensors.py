@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from sensors.ble.backends import BACKENDS, DEFAULT_BACKEND
 from sensors.ble.hrm import parse_heart_rate_measurement, parse_hex
 from sensors.ble.link import Advertisement
 from sensors.errors import MalformedNotificationError
-from tui.cli.app import AppContext, pass_app
+from tui.cli.app import AppContext, pass_app, positive
 from tui.cli.data import stderr, stdout
 from tui.recording import (
     EmulationPlan,
@@ -140,6 +141,15 @@ def decode_command(hex_bytes: tuple[str, ...]) -> None:
         measurement = parse_heart_rate_measurement(payload)
     except MalformedNotificationError as exc:
         raise click.ClickException(f"{exc}. Nothing was decoded.") from exc
+    if (
+        measurement.reading_bpm is None
+        and measurement.bpm != 0
+        and measurement.contact is not False
+    ):
+        stderr.print(
+            f"note: {measurement.bpm} bpm is not a plausible heart rate; the recorder "
+            "would not store it as one."
+        )
     if measurement.energy_saturated:
         stderr.print(
             "note: the energy counter is saturated (0xFFFF); the sensor needs a reset."
@@ -176,14 +186,14 @@ def decode_command(hex_bytes: tuple[str, ...]) -> None:
 @click.option(
     "--duration",
     "duration_s",
-    type=float,
+    type=positive(),
     default=None,
     help="Stop after this many seconds (emulated seconds with --emulate; "
     "default there: the recording's length).",
 )
 @click.option(
     "--speed",
-    type=float,
+    type=positive(1000),
     default=1.0,
     show_default=True,
     help="--emulate only: emulated seconds per real second.",
@@ -191,7 +201,7 @@ def decode_command(hex_bytes: tuple[str, ...]) -> None:
 @click.option(
     "--rate",
     "rate_hz",
-    type=float,
+    type=positive(10),
     default=1.0,
     show_default=True,
     help="--emulate only: notifications per second (1-4).",
@@ -301,9 +311,13 @@ def _window(text: str) -> tuple[float, float]:
     try:
         start, seconds = (float(part) for part in text.split(","))
     except ValueError:
+        start = seconds = math.nan
+    if not (math.isfinite(start) and math.isfinite(seconds) and start >= 0 < seconds):
         raise click.BadParameter(
-            f"{text!r}: write START,SECONDS, e.g. --outage 60,15", param_hint="--outage"
-        ) from None
+            f"{text!r}: write START,SECONDS with START >= 0 and SECONDS > 0, "
+            "e.g. --outage 60,15",
+            param_hint="--outage",
+        )
     return start, seconds
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from fitlearn.training.schedule import single_daemon
-from tui.cli.app import AppContext, pass_app
+from tui.cli.app import AppContext, pass_app, positive
 from tui.training import (
     build_daemon,
     charging_gate,
@@ -96,7 +96,7 @@ def format_power(v: dict[str, Any]) -> str:
 )
 @click.option(
     "--max-minutes",
-    type=click.FloatRange(min=0.01),
+    type=positive(24 * 60),
     default=None,
     help="Wall-time cap of this run (default: [training] max_minutes, else 10).",
 )
