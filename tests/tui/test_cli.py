@@ -334,3 +334,26 @@ def test_start_dates_a_file_that_was_imported_undated(run):
     assert session["clock"] == "utc"
     assert today["date"] == "2024-01-01"
     assert today["ln_rmssd"] is not None
+
+
+def test_date_must_be_between_1990_and_today(run):
+    run("import", str(CASES / "IMP-02.fit"))
+
+    future = run("today", "--date", "9999-12-31")
+    past = run("recommend", "--date", "1900-01-01")
+
+    assert future.exit_code == past.exit_code == 2
+    assert "not between 1990 and today" in future.output
+
+
+def test_a_bit_flipped_fit_keeps_what_decoded_before_the_damage(run, tmp_path: Path):
+    data = bytearray((SAMPLES / "vivoactive-hr-indoor-rowing.fit").read_bytes())
+    for offset in range(20000, 20400, 7):
+        data[offset] ^= 0x5A
+    flipped = tmp_path / "flipped.fit"
+    flipped.write_bytes(bytes(data))
+
+    result = run("import", str(flipped))
+
+    assert "fitlearn bug" not in result.output
+    assert "Traceback" not in result.output

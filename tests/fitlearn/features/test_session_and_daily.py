@@ -195,3 +195,9 @@ def test_hr_max_from_easy_recordings_alone_is_not_their_peak():
     assert hard.hr_max == 186.0
     assert aged.hr_max > 150
     assert zone_bounds_bpm(easy)[3][0] > 140
+
+
+def test_acwr_is_not_given_for_a_token_chronic_load():
+    daily = daily_features(_sessions({0: 1.0, 40: 0.5}))
+
+    assert daily["acwr"].drop_nulls().to_list() == []
