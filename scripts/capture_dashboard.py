@@ -32,8 +32,6 @@ async def capture(db: Path) -> tuple[list[str], list[str]]:
     app = make_app(db, Config(timezone_name="UTC"), emulated_source(plan))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause(3.0)
-        await pilot.press("down")
-        await pilot.pause()
         overview = svg_to_text(app.export_screenshot())
         await pilot.press("t")
         await pilot.pause()
