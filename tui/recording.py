@@ -83,7 +83,7 @@ def load_rr_series(path: Path) -> list[float]:
     if not series:
         raise RecordingError(
             f"{path.name} has no RR intervals to replay. Use an RR list, a Polar .hrm "
-            "RR recording or a FIT file with HRV (see ../shared/data/rr)."
+            "RR recording or a FIT file with HRV (e.g. data-samples/rest-rr.txt)."
         )
     return series
 

@@ -181,7 +181,7 @@ def decode_command(hex_bytes: tuple[str, ...]) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
     help="Replay this RR recording through an emulated strap "
-    "(no hardware needed), e.g. ../shared/data/rr/rest_rri.txt.",
+    "(no hardware needed), e.g. data-samples/rest-rr.txt.",
 )
 @click.option(
     "--duration",
