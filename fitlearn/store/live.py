@@ -286,16 +286,8 @@ def _update_session(
 
 def _link_same_workout(orm: OrmSession, session_id: int) -> None:
     session = orm.get(WorkoutSession, session_id)
-    if session is None:
-        return
-    connection = orm.connection()
-    samples = connection.exec_driver_sql(
-        "SELECT COUNT(*) FROM hr_samples WHERE session_id = ?", (session_id,)
-    ).scalar_one()
-    rr_count = connection.exec_driver_sql(
-        "SELECT COUNT(*) FROM rr_intervals WHERE session_id = ?", (session_id,)
-    ).scalar_one()
-    link_duplicates(orm, session, "ble", int(samples), int(rr_count))
+    if session is not None:
+        link_duplicates(orm, session)
 
 
 def recording_gaps(store: Store, session_id: int) -> list[RecordingGap]:

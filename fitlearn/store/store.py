@@ -221,7 +221,7 @@ class Store:
                 )
             ],
         )
-        link_duplicates(orm, row, imported.file_format, len(hr), len(rr))
+        link_duplicates(orm, row)
         return row.id
 
     # Sessions and samples -------------------------------------------------------
@@ -310,17 +310,7 @@ def _shift_session(
     session.end_ms = round(span[1]) if span[1] is not None else start_ms
     session.utc_offset_s = utc_offset_s
     orm.flush()
-    samples = orm.execute(
-        text("SELECT COUNT(*) FROM hr_samples WHERE session_id = :id"), params
-    ).scalar_one()
-    rr = orm.execute(
-        text("SELECT COUNT(*) FROM rr_intervals WHERE session_id = :id"), params
-    ).scalar_one()
-    file_format = orm.execute(
-        text("SELECT file_format FROM imports WHERE id = :id"),
-        {"id": session.import_id},
-    ).scalar_one_or_none()
-    link_duplicates(orm, session, file_format or "", samples, rr)
+    link_duplicates(orm, session)
 
 
 def _span(imported: ImportedSession) -> tuple[int | None, int | None]:
@@ -344,9 +334,7 @@ def _insert_rows(orm: OrmSession, sql: str, rows: list[tuple[object, ...]]) -> N
         orm.connection().exec_driver_sql(sql, rows)
 
 
-def link_duplicates(
-    orm: OrmSession, new: WorkoutSession, file_format: str, samples: int, rr_count: int
-) -> None:
+def link_duplicates(orm: OrmSession, new: WorkoutSession) -> None:
     """Mark `new`, or the copy it overlaps, as a duplicate of the better copy.
 
     Two sessions are one workout when they overlap for more than half of the
@@ -365,6 +353,7 @@ def link_duplicates(
             WorkoutSession.end_ms > new.start_ms,
         )
     ).all()
+    new_rank = _rank(orm, new) if candidates else None
     for other in candidates:
         assert other.start_ms is not None
         assert other.end_ms is not None
@@ -372,17 +361,18 @@ def link_duplicates(
         longer = max(other.end_ms - other.start_ms, new.end_ms - new.start_ms)
         if overlap * 2 <= longer:
             continue
-        if _rank(orm, other) >= (
-            rr_count > 0,
-            FORMAT_RANK.get(file_format, 0),
-            samples,
-        ):
+        assert new_rank is not None
+        if _rank(orm, other) >= new_rank:
             new.duplicate_of = other.id
             return
         _demote(orm, other, new.id)
 
 
 def _rank(orm: OrmSession, session: WorkoutSession) -> tuple[bool, int, int]:
+    """Which copy of a workout counts: has RR, then format, then sample count.
+
+    A session without an import is a live recording ("ble").
+    """
     connection = orm.connection()
     rr = connection.execute(
         text("SELECT COUNT(*) FROM rr_intervals WHERE session_id = :id"),
